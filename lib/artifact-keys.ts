@@ -1,0 +1,22 @@
+/** Every object key the product writes, in one place. Cluster names are validated before use. */
+export const artifactKeys = {
+  submission: (cluster: string) => `clusters/${cluster}/cluster.yaml`,
+  submissionValidation: (cluster: string) => `clusters/${cluster}/validation.json`,
+  input: (cluster: string, revision: number) => `${revisionPrefix(cluster, revision)}/cluster.yaml`,
+  config: (cluster: string, revision: number) => `${revisionPrefix(cluster, revision)}/config.json`,
+  assetManifest: (cluster: string, revision: number) =>
+    `${revisionPrefix(cluster, revision)}/assets.json`,
+  nodeAssets: (cluster: string, revision: number) =>
+    `${revisionPrefix(cluster, revision)}/node-assets.json`,
+  resourceMap: (cluster: string, revision: number) =>
+    `${revisionPrefix(cluster, revision)}/resource-map.json`,
+  /** Pointer to the newest complete asset manifest of a cluster. */
+  latestAssets: (cluster: string) => `clusters/${cluster}/assets/latest.json`,
+  template: (cluster: string, sha256: string) => `clusters/${cluster}/templates/${sha256}.json`,
+  userdata: (cluster: string, role: string, sha256: string) =>
+    `clusters/${cluster}/userdata/${role}-${sha256}`,
+};
+
+function revisionPrefix(cluster: string, revision: number): string {
+  return `clusters/${cluster}/revisions/${String(revision).padStart(6, '0')}`;
+}

@@ -1,0 +1,49 @@
+import type {
+  ClusterRecord,
+  Revision,
+  RevisionStatus,
+  SubmissionSource,
+} from '../schemas/revision.ts';
+
+export interface NewRevision {
+  cluster: string;
+  source: SubmissionSource;
+  submitter: string;
+  correlationId: string;
+  inputKey: string;
+  inputSha256: string;
+  rotate?: string[];
+}
+
+/**
+ * DynamoDB in AWS, dynalite when embedded; one adapter serves both. Revisions are never deleted.
+ * Numbers are allocated with conditional writes: gapless, never duplicated.
+ */
+export interface RevisionStore {
+  allocate(input: NewRevision): Promise<Revision>;
+  get(cluster: string, revision: number): Promise<Revision | undefined>;
+  /** Newest first. */
+  list(cluster: string): Promise<Revision[]>;
+  getCluster(cluster: string): Promise<ClusterRecord | undefined>;
+  /** Appends a transition with the current time and sets the status; patch adds fields. */
+  transition(
+    cluster: string,
+    revision: number,
+    status: RevisionStatus,
+    detail?: { state?: string; detail?: string },
+    patch?: Partial<Revision>,
+  ): Promise<Revision>;
+  update(cluster: string, revision: number, patch: Partial<Revision>): Promise<Revision>;
+  /** Moves `lastApplied`; only an APPLIED revision may be passed. */
+  setLastApplied(cluster: string, revision: number): Promise<void>;
+  /** Takes the per-cluster lock for a revision, or returns false when another run holds it. */
+  acquireLock(cluster: string, revision: number, leaseMs: number): Promise<boolean>;
+  /** Releases the lock when held by this revision; a no-op otherwise (safe to re-run). */
+  releaseLock(cluster: string, revision: number): Promise<void>;
+  /**
+   * Records `key` for `revision` unless the key is already taken, in which case it returns the
+   * revision number that took it first.
+   */
+  claimIdempotencyKey(scope: string, key: string, revision: number): Promise<number | undefined>;
+  lookupIdempotencyKey(scope: string, key: string): Promise<number | undefined>;
+}

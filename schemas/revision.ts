@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+export const RevisionStatusSchema = z.enum([
+  'QUEUED',
+  'RUNNING',
+  'PLANNED',
+  'APPLIED',
+  'NOOP',
+  'ROLLED_BACK',
+  'FAILED',
+  'NEEDS_RECOVERY',
+]);
+export type RevisionStatus = z.infer<typeof RevisionStatusSchema>;
+
+export const TERMINAL_STATUSES: readonly RevisionStatus[] = [
+  'PLANNED',
+  'APPLIED',
+  'NOOP',
+  'ROLLED_BACK',
+  'FAILED',
+  'NEEDS_RECOVERY',
+];
+
+export const TransitionSchema = z.object({
+  status: RevisionStatusSchema,
+  at: z.string(),
+  /** The workflow state that caused the transition, when there was one. */
+  state: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type Transition = z.infer<typeof TransitionSchema>;
+
+export const SubmissionSourceSchema = z.object({
+  kind: z.enum(['api', 's3', 'cli']),
+  bucket: z.string().optional(),
+  key: z.string().optional(),
+  versionId: z.string().optional(),
+  idempotencyKey: z.string().optional(),
+});
+export type SubmissionSource = z.infer<typeof SubmissionSourceSchema>;
+
+export const RevisionSchema = z.object({
+  cluster: z.string(),
+  revision: z.int().min(1),
+  status: RevisionStatusSchema,
+  transitions: z.array(TransitionSchema),
+  source: SubmissionSourceSchema,
+  submitter: z.string(),
+  correlationId: z.string(),
+  inputKey: z.string(),
+  inputSha256: z.string(),
+  executionName: z.string(),
+  executionArn: z.string().optional(),
+  templateKey: z.string().optional(),
+  templateSha256: z.string().optional(),
+  assetFingerprints: z.record(z.string(), z.string()).optional(),
+  rotate: z.array(z.string()).optional(),
+  changeSummary: z.unknown().optional(),
+  error: z.object({ name: z.string(), message: z.string() }).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Revision = z.infer<typeof RevisionSchema>;
+
+export const ClusterRecordSchema = z.object({
+  cluster: z.string(),
+  latestRevision: z.int().min(0),
+  lastApplied: z.int().min(1).optional(),
+  lock: z.object({ revision: z.int(), expiresAt: z.string() }).optional(),
+});
+export type ClusterRecord = z.infer<typeof ClusterRecordSchema>;
