@@ -1,5 +1,11 @@
 /** Outcome of one apply, as recorded on the revision. */
-export type ApplyOutcome = 'APPLIED' | 'NOOP' | 'PLANNED' | 'ROLLED_BACK' | 'FAILED' | 'NEEDS_RECOVERY';
+export type ApplyOutcome =
+  | 'APPLIED'
+  | 'NOOP'
+  | 'PLANNED'
+  | 'ROLLED_BACK'
+  | 'FAILED'
+  | 'NEEDS_RECOVERY';
 
 export interface ChangeSummaryEntry {
   action: 'Add' | 'Modify' | 'Remove' | 'Import' | 'Dynamic';

@@ -41,7 +41,8 @@ export const ClusterConfigSchema = z.strictObject({
   controllerRootVolumeIOPS: z.int().min(0).default(0),
   controllerIP: z.string().default('10.0.0.50'),
 
-  etcdCount: z.int().min(1).default(1),
+  // etcd runs stacked on the controllers; when given, etcdCount must equal controllerCount.
+  etcdCount: z.int().min(1).optional(),
   etcdDataVolumeSize: z.int().min(1).default(30),
   etcdDataVolumeType: VolumeTypeSchema.default('gp3'),
   etcdDataVolumeIOPS: z.int().min(0).default(0),

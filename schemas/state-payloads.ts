@@ -47,7 +47,15 @@ export const RenderResultSchema = z.object({
 export type RenderResult = z.infer<typeof RenderResultSchema>;
 
 export const ApplyStateSchema = z.object({
-  state: z.enum(['IN_PROGRESS', 'APPLIED', 'NOOP', 'PLANNED', 'ROLLED_BACK', 'FAILED', 'NEEDS_RECOVERY']),
+  state: z.enum([
+    'IN_PROGRESS',
+    'APPLIED',
+    'NOOP',
+    'PLANNED',
+    'ROLLED_BACK',
+    'FAILED',
+    'NEEDS_RECOVERY',
+  ]),
   waitSeconds: z.int().min(1),
   startedAt: z.string(),
   deadline: z.string(),
