@@ -1,0 +1,254 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type RunOptions,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
+import { InvariantError } from '../../lib/errors.ts';
+import { logger } from '../../lib/logger.ts';
+import type { ExecutionDescription, ExecutionEvent, Workflow } from '../../ports/workflow.ts';
+import { FUNCTION_ARN_VARIABLES, STATE, TASK_FUNCTIONS } from '../../state-machines/state-names.ts';
+import { toExecutionEvent } from './to-execution-event.ts';
+
+const DEFINITION_FILE = new URL('../../state-machines/provision.asl.json', import.meta.url);
+type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+
+const EXECUTION_ARN_PREFIX = 'arn:aws:states:us-east-1:000000000000:execution:provision:';
+
+/** What one task binding receives: the Task's input after `Parameters`, and its state name. */
+export type LocalTaskRunner = (input: unknown, stateName: string) => Promise<unknown>;
+
+export interface LocalWorkflowOptions {
+  /** Executions are kept as JSON files under `<stateDir>/executions/`. */
+  stateDir: string;
+  runTask: LocalTaskRunner;
+  /** Milliseconds the `Wait For Stack` state pauses instead of `$.apply.waitSeconds`. */
+  waitOverrideMs?: number;
+  /** Milliseconds between retries instead of the definition's back-off (tests). */
+  retryIntervalOverrideMs?: number;
+}
+
+export interface StoredExecution extends ExecutionDescription {
+  name: string;
+  input: unknown;
+  /** The process running it; a RUNNING record whose owner is gone was cut off by a stop. */
+  ownerPid: number;
+  events: ExecutionEvent[];
+}
+
+/**
+ * The provision state machine run in-process by aws-local-stepfunctions from the very file the
+ * CDK app deploys. Every Task is bound by state name to a local handler, so nothing ever calls
+ * AWS Lambda; each execution's history is kept on disk and survives a restart.
+ */
+export class LocalWorkflow implements Workflow {
+  private readonly machine: StateMachine;
+  private readonly directory: string;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: LocalWorkflowOptions) {
+    this.machine = new StateMachine(loadDefinition());
+    this.directory = path.join(options.stateDir, 'executions');
+  }
+
+  async start(name: string, input: unknown): Promise<{ executionArn: string }> {
+    const executionArn = `${EXECUTION_ARN_PREFIX}${name}`;
+    if (this.running.has(name) || (await this.readExecution(name)) !== undefined) {
+      return { executionArn };
+    }
+
+    const record: StoredExecution = {
+      executionArn,
+      name,
+      input,
+      status: 'RUNNING',
+      startedAt: new Date().toISOString(),
+      ownerPid: process.pid,
+      events: [],
+    };
+    await mkdir(this.directory, { recursive: true });
+    await this.persist(record);
+    this.running.set(name, this.execute(record));
+
+    return { executionArn };
+  }
+
+  async describe(executionArn: string): Promise<ExecutionDescription | undefined> {
+    const record = await this.readExecution(nameOf(executionArn));
+    if (record === undefined) return undefined;
+    const { executionArn: arn, status, startedAt, stoppedAt } = record;
+
+    return { executionArn: arn, status, startedAt, ...(stoppedAt ? { stoppedAt } : {}) };
+  }
+
+  async history(executionArn: string): Promise<ExecutionEvent[]> {
+    return (await this.readExecution(nameOf(executionArn)))?.events ?? [];
+  }
+
+  /** Resolves when the execution, if this process runs it, has finished and been written. */
+  async waitForCompletion(executionArn: string): Promise<ExecutionDescription | undefined> {
+    await this.running.get(nameOf(executionArn));
+    await this.writes.get(nameOf(executionArn));
+
+    return this.describe(executionArn);
+  }
+
+  /** Resolves when every execution this process started has finished (clean shutdown, tests). */
+  async waitForIdle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()]);
+    await Promise.all([...this.writes.values()]);
+  }
+
+  private async execute(record: StoredExecution): Promise<void> {
+    const execution = this.machine.run(record.input as never, {
+      overrides: {
+        taskResourceLocalHandlers: this.bindTasks(),
+        ...(this.options.waitOverrideMs === undefined
+          ? {}
+          : { waitTimeOverrides: { [STATE.waitForStack]: this.options.waitOverrideMs } }),
+        ...(this.options.retryIntervalOverrideMs === undefined
+          ? {}
+          : { retryIntervalOverrides: this.retryOverrides(this.options.retryIntervalOverrideMs) }),
+      },
+      context: { Execution: { Id: record.executionArn, Name: record.name } },
+    });
+
+    const collect = (async () => {
+      for await (const event of execution.eventLogs) {
+        record.events.push(toExecutionEvent(event));
+        void this.persist(record);
+      }
+    })();
+    try {
+      await execution.result;
+      record.status = 'SUCCEEDED';
+    } catch (error: unknown) {
+      record.status =
+        error instanceof Error && error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+    }
+    await collect;
+    record.stoppedAt = new Date().toISOString();
+    await this.persist(record);
+    logger.info('local execution finished', { execution_name: record.name, status: record.status });
+    this.running.delete(record.name);
+  }
+
+  private bindTasks(): TaskHandlers {
+    const handlers: TaskHandlers = {};
+    for (const stateName of Object.keys(TASK_FUNCTIONS)) {
+      handlers[stateName] = async (input) =>
+        (await runIsolated(this.options.runTask, input, stateName)) as never;
+    }
+
+    return handlers;
+  }
+
+  private retryOverrides(ms: number): Record<string, number> {
+    return Object.fromEntries(Object.keys(TASK_FUNCTIONS).map((stateName) => [stateName, ms]));
+  }
+
+  private async readExecution(name: string): Promise<StoredExecution | undefined> {
+    if (!isSafeName(name)) return undefined;
+    let text: string;
+    try {
+      text = await readFile(path.join(this.directory, `${name}.json`), 'utf8');
+    } catch (error: unknown) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const record = JSON.parse(text) as StoredExecution;
+    if (record.status === 'RUNNING' && !this.running.has(name) && !isAlive(record.ownerPid)) {
+      // The process that ran it stopped mid-run; Step Functions would call that ABORTED.
+      return { ...record, status: 'ABORTED' };
+    }
+
+    return record;
+  }
+
+  /** Writes are chained per execution and land by rename, so a reader never sees half a file. */
+  private persist(record: StoredExecution): Promise<void> {
+    const snapshot = JSON.stringify(record, null, 2);
+    const target = path.join(this.directory, `${record.name}.json`);
+    const previous = this.writes.get(record.name) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const temporary = `${target}.${process.pid}.tmp`;
+      await writeFile(temporary, snapshot, { mode: 0o600 });
+      await rename(temporary, target);
+    });
+    this.writes.set(record.name, next);
+
+    return next;
+  }
+
+  /** Names of every execution on disk, for listings and tests. */
+  async listExecutionNames(): Promise<string[]> {
+    try {
+      const files = await readdir(this.directory);
+
+      return files.filter((file) => file.endsWith('.json')).map((file) => file.slice(0, -5));
+    } catch (error: unknown) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+}
+
+/**
+ * Reads the definition file and replaces each function ARN variable with a placeholder Lambda
+ * ARN; every Task is then bound locally, so the placeholders are never called.
+ */
+export function loadDefinition(): StateMachineDefinition {
+  let text = readFileSync(DEFINITION_FILE, 'utf8');
+  for (const [fn, variable] of Object.entries(FUNCTION_ARN_VARIABLES)) {
+    text = text.replaceAll(
+      `\${${variable}}`,
+      `arn:aws:lambda:us-east-1:000000000000:function:kube-aws-${fn}`,
+    );
+  }
+  const definition = JSON.parse(text) as StateMachineDefinition;
+  const bound = new Set<string>(Object.keys(TASK_FUNCTIONS));
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task' && !bound.has(name)) {
+      throw new InvariantError(`task state ${name} has no local binding in TASK_FUNCTIONS`);
+    }
+  }
+
+  return definition;
+}
+
+/**
+ * Runs one task and rethrows a failure as a bare Error with the same name and message, so the
+ * recorded Cause is a plain string and no stack or nested cause reaches the history.
+ */
+async function runIsolated(runTask: LocalTaskRunner, input: unknown, stateName: string) {
+  try {
+    return await runTask(input, stateName);
+  } catch (error: unknown) {
+    const bare = new Error(error instanceof Error ? error.message : String(error));
+    bare.name = error instanceof Error ? error.name : 'Error';
+    throw bare;
+  }
+}
+
+function nameOf(executionArn: string): string {
+  return executionArn.startsWith(EXECUTION_ARN_PREFIX)
+    ? executionArn.slice(EXECUTION_ARN_PREFIX.length)
+    : '';
+}
+
+function isSafeName(name: string): boolean {
+  return /^[a-zA-Z0-9][-a-zA-Z0-9_]{0,79}$/.test(name);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+
+    return true;
+  } catch (error: unknown) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { type CliIo, EXIT, processIo, UsageError } from './cli-io.ts';
+import { UnreadableFileError } from './read-input-file.ts';
+import { COMMAND_HELP, OVERVIEW } from './usage-text.ts';
+
+type CommandRunner = (args: string[], io: CliIo) => Promise<number>;
+
+// Commands load on demand so `validate` starts without the AWS SDK and the emulators.
+const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
+  validate: async () => (await import('./validate-command.ts')).runValidateCommand,
+  render: async () => (await import('./render-command.ts')).runRenderCommand,
+  up: async () => (await import('./up-command.ts')).runUpCommand,
+  history: async () => (await import('./history-command.ts')).runHistoryCommand,
+  status: async () => (await import('./status-command.ts')).runStatusCommand,
+  serve: async () => (await import('./serve-command.ts')).runServeCommand,
+};
+
+/** The `kube-aws` command line; returns the exit code (0 ok, 1 failed, 2 usage). */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(OVERVIEW);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    io.out(`${readVersion()}\n`);
+    return EXIT.ok;
+  }
+
+  const load = COMMANDS[command];
+  if (load === undefined) {
+    io.err(`kube-aws: unknown command ${JSON.stringify(command)}; run kube-aws --help\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(COMMAND_HELP[command] ?? OVERVIEW);
+    return EXIT.ok;
+  }
+
+  try {
+    const run = await load();
+
+    return await run(rest, io);
+  } catch (error: unknown) {
+    return reportFailure(command, error, io);
+  }
+}
+
+function reportFailure(command: string, error: unknown, io: CliIo): number {
+  if (error instanceof UsageError || isParseArgsError(error)) {
+    io.err(`kube-aws ${command}: ${(error as Error).message}; run kube-aws ${command} --help\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UnreadableFileError) {
+    io.err(`kube-aws ${command}: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.err(`kube-aws ${command}: ${message}\n`);
+
+  return EXIT.failed;
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+function readVersion(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+
+  return manifest.version;
+}

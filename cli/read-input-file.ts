@@ -1,0 +1,25 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CliIo } from './cli-io.ts';
+
+/** A file that cannot be read is a usage error (exit 2), not a validation failure. */
+export class UnreadableFileError extends Error {
+  override readonly name = 'UnreadableFileError';
+}
+
+export interface InputFile {
+  text: string;
+  /** The path as the user typed it, which findings repeat so editors can jump to it. */
+  displayName: string;
+}
+
+export async function readInputFile(file: string, io: CliIo): Promise<InputFile> {
+  try {
+    const text = await readFile(path.resolve(io.cwd, file), 'utf8');
+
+    return { text, displayName: file };
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+    throw new UnreadableFileError(`${file} cannot be read (received ${code})`, { cause: error });
+  }
+}

@@ -1,0 +1,55 @@
+/** Help text per command; `kube-aws --help` prints the overview, `kube-aws <cmd> --help` one entry. */
+export const OVERVIEW = `kube-aws: turn a kube-aws cluster.yaml into a CloudFormation stack with KMS-encrypted TLS assets
+
+Usage: kube-aws <command> [options]
+
+Commands:
+  validate <cluster.yaml>          check a file offline (exit 0 ok, 1 errors, 2 usage)
+  render <cluster.yaml> --export   write <clusterName>.stack-template.json
+  up <cluster.yaml>                submit a revision and follow its run state by state
+  history <clusterName>            list a cluster's revisions with status and timestamps
+  status <clusterName>             show a cluster's latest and last applied revision, lock, queue
+  serve                            run the embedded backend (what npm start runs)
+
+Global options:
+  --state-dir DIR   embedded state directory (default .local, or $KUBE_AWS_STATE_DIR)
+  --help, -h        show help (also after a command)
+  --version         print the version
+`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  validate: `Usage: kube-aws validate <cluster.yaml> [--format text|json]
+
+Runs the offline checks: YAML syntax, the schema, and the rules that relate keys.
+Text lines read "cluster.yaml:12:3: error: <message>"; JSON is {"valid", "errors", "warnings"}.
+Exit 0 when there are no errors (warnings allowed), 1 when there are errors, 2 for a usage
+error or an unreadable file.
+`,
+  render: `Usage: kube-aws render <cluster.yaml> --export [--out DIR] [--state-dir DIR]
+
+Runs validate, generate-assets, encrypt and render on the embedded state and writes
+<clusterName>.stack-template.json (mode 0600) to DIR (default: the current directory).
+Assets stored earlier are reused, so a rerun writes byte-identical output.
+`,
+  up: `Usage: kube-aws up <cluster.yaml> [--api URL] [--state-dir DIR]
+
+Submits the file as a new revision and follows the run state by state (name, status,
+duration). Talks to the running backend (npm start) when there is one or --api is given;
+otherwise runs the embedded backend in this process on the same state directory.
+Exit 0 when the revision ends PLANNED, APPLIED or NOOP, 1 otherwise, 2 for usage errors.
+`,
+  history: `Usage: kube-aws history <clusterName> [--api URL] [--format text|json] [--state-dir DIR]
+
+Lists the cluster's revisions, newest first, with status, source, submitter and timestamps.
+`,
+  status: `Usage: kube-aws status <clusterName> [--api URL] [--format text|json] [--state-dir DIR]
+
+Shows the cluster record: latest revision, last applied revision, lock and queued revisions.
+`,
+  serve: `Usage: kube-aws serve [--port N] [--s3-port N] [--state-dir DIR]
+
+Runs the embedded backend on 127.0.0.1: the HTTP API (default port 8787), an S3 endpoint for
+uploads (default port 8788), the revision table, the local key service and the workflow runner.
+State lives in the state directory and survives a restart. Stop it with Ctrl-C.
+`,
+};

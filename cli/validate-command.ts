@@ -1,0 +1,32 @@
+import { parseArgs } from 'node:util';
+import { formatFindingsText } from '../cluster-config/format-findings.ts';
+import { validateClusterYaml } from '../cluster-config/validate-cluster-yaml.ts';
+import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+import { readInputFile } from './read-input-file.ts';
+
+/** `kube-aws validate <file> [--format text|json]`: offline checks, exit 0/1/2 by the contract. */
+export async function runValidateCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { format: { type: 'string', default: 'text' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(`validate needs exactly one file (received ${positionals.length})`);
+  }
+  if (values.format !== 'text' && values.format !== 'json') {
+    throw new UsageError(`--format must be text or json (received ${values.format})`);
+  }
+
+  const input = await readInputFile(positionals[0]!, io);
+  const { report } = validateClusterYaml(input.text, input.displayName);
+  if (values.format === 'json') {
+    io.out(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const text = formatFindingsText(report);
+    if (text !== '') io.out(text.endsWith('\n') ? text : `${text}\n`);
+    if (report.valid) io.out(`${input.displayName}: valid (${report.warnings.length} warnings)\n`);
+  }
+
+  return report.valid ? EXIT.ok : EXIT.failed;
+}

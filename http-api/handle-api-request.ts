@@ -1,0 +1,257 @@
+import { describeError, isProductError, ValidationError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
+import type { Deps } from '../pipeline/deps.ts';
+import { submitClusterYaml } from '../pipeline/submit.ts';
+import type { Finding } from '../schemas/finding.ts';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  errorResponse,
+  jsonResponse,
+  MAX_BODY_BYTES,
+} from './api-types.ts';
+import { readSubmissionBody, UnsupportedMediaTypeError } from './read-submission-body.ts';
+
+/** The stack-name rule of `clusterName`; checked before a name reaches any store or key. */
+const CLUSTER_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
+const REVISION_NUMBER = /^[1-9][0-9]{0,8}$/;
+
+/**
+ * The one router of the HTTP API, shared by the embedded server and the API Gateway handlers.
+ * Every answer is JSON; errors are `{error: {code, message}}` and never carry internals.
+ */
+export async function handleApiRequest(request: ApiRequest, deps: Deps): Promise<ApiResponse> {
+  try {
+    return await routeRequest(request, deps);
+  } catch (error: unknown) {
+    return describeFailure(error);
+  }
+}
+
+async function routeRequest(request: ApiRequest, deps: Deps): Promise<ApiResponse> {
+  const segments = request.path.split('/').filter((segment) => segment !== '');
+  const method = request.method.toUpperCase();
+  if (segments[0] !== 'clusters') return notFound(request.path);
+
+  if (segments.length === 1) {
+    if (method !== 'POST') return methodNotAllowed(method, 'POST');
+    return submitRequest(request, deps);
+  }
+
+  const cluster = readClusterName(segments[1]);
+  if (method !== 'GET') return methodNotAllowed(method, 'GET');
+  if (segments.length === 2) return getCluster(cluster, deps);
+  if (segments[2] !== 'revisions') return notFound(request.path);
+  if (segments.length === 3) return listRevisions(cluster, deps);
+
+  const revision = readRevisionNumber(segments[3]);
+  if (segments.length === 4) return getRevision(cluster, revision, deps);
+  if (segments.length === 5 && segments[4] === 'template') {
+    return getTemplate(cluster, revision, deps);
+  }
+  if (segments.length === 5 && segments[4] === 'history') {
+    return getHistory(cluster, revision, deps);
+  }
+
+  return notFound(request.path);
+}
+
+async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiResponse> {
+  const body = request.body ?? '';
+  const size = Buffer.byteLength(body, 'utf8');
+  if (size > MAX_BODY_BYTES) {
+    return errorResponse(
+      413,
+      'PAYLOAD_TOO_LARGE',
+      `body must be at most ${MAX_BODY_BYTES} bytes (received ${size})`,
+    );
+  }
+
+  const headers = lowerCaseHeaders(request.headers);
+  const document = readSubmissionBody(headers['content-type'], body);
+  const idempotencyKey = headers['idempotency-key'];
+  const submitted = await submitClusterYaml(
+    {
+      text: document.text,
+      file: document.file,
+      source: { kind: 'api', ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
+      submitter: request.identity,
+      correlationId: request.correlationId,
+    },
+    deps,
+  );
+
+  return jsonResponse(202, {
+    cluster: submitted.cluster,
+    revision: submitted.revision,
+    executionArn: submitted.executionArn,
+    links: revisionLinks(submitted.cluster, submitted.revision),
+  });
+}
+
+async function getCluster(cluster: string, deps: Deps): Promise<ApiResponse> {
+  const record = await deps.revisions.getCluster(cluster);
+  if (record === undefined) return clusterNotFound(cluster);
+
+  return jsonResponse(200, {
+    ...record,
+    links: {
+      self: `/clusters/${cluster}`,
+      revisions: `/clusters/${cluster}/revisions`,
+      ...(record.latestRevision > 0
+        ? { latest: `/clusters/${cluster}/revisions/${record.latestRevision}` }
+        : {}),
+    },
+  });
+}
+
+async function listRevisions(cluster: string, deps: Deps): Promise<ApiResponse> {
+  const record = await deps.revisions.getCluster(cluster);
+  if (record === undefined) return clusterNotFound(cluster);
+  const revisions = await deps.revisions.list(cluster);
+
+  return jsonResponse(200, { cluster, revisions });
+}
+
+async function getRevision(cluster: string, revision: number, deps: Deps): Promise<ApiResponse> {
+  const found = await deps.revisions.get(cluster, revision);
+  if (found === undefined) return revisionNotFound(cluster, revision);
+
+  return jsonResponse(200, { ...found, links: revisionLinks(cluster, revision) });
+}
+
+async function getTemplate(cluster: string, revision: number, deps: Deps): Promise<ApiResponse> {
+  const found = await deps.revisions.get(cluster, revision);
+  if (found === undefined) return revisionNotFound(cluster, revision);
+  if (found.templateKey === undefined) {
+    return errorResponse(
+      404,
+      'NOT_FOUND',
+      `revision ${revision} of cluster ${cluster} has no rendered template (status ${found.status})`,
+    );
+  }
+  const template = await deps.artifacts.get(found.templateKey);
+  if (template === undefined) {
+    return errorResponse(404, 'NOT_FOUND', `template of revision ${revision} is missing`);
+  }
+
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(template).toString('utf8'),
+  };
+}
+
+async function getHistory(cluster: string, revision: number, deps: Deps): Promise<ApiResponse> {
+  const found = await deps.revisions.get(cluster, revision);
+  if (found === undefined) return revisionNotFound(cluster, revision);
+  const events =
+    found.executionArn === undefined ? [] : await deps.workflow.history(found.executionArn);
+
+  return jsonResponse(200, { cluster, revision, executionArn: found.executionArn, events });
+}
+
+function revisionLinks(cluster: string, revision: number): Record<string, string> {
+  const self = `/clusters/${cluster}/revisions/${revision}`;
+
+  return {
+    self,
+    cluster: `/clusters/${cluster}`,
+    template: `${self}/template`,
+    history: `${self}/history`,
+  };
+}
+
+class BadPathError extends Error {
+  override readonly name = 'BadPathError';
+}
+
+function readClusterName(segment: string | undefined): string {
+  const name = decodeSegment(segment ?? '');
+  if (!CLUSTER_NAME.test(name) || name.length > 128) {
+    throw new BadPathError(
+      `cluster name must match ${CLUSTER_NAME.source} and be at most 128 characters (received ${JSON.stringify(name.slice(0, 64))})`,
+    );
+  }
+
+  return name;
+}
+
+function readRevisionNumber(segment: string | undefined): number {
+  const text = decodeSegment(segment ?? '');
+  if (!REVISION_NUMBER.test(text)) {
+    throw new BadPathError(
+      `revision must be a positive integer (received ${JSON.stringify(text.slice(0, 16))})`,
+    );
+  }
+
+  return Number(text);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // An undecodable segment is shown as sent; the name rule then rejects it.
+    return segment;
+  }
+}
+
+function lowerCaseHeaders(headers: ApiRequest['headers']): Record<string, string | undefined> {
+  const lowered: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) lowered[name.toLowerCase()] = value;
+
+  return lowered;
+}
+
+function notFound(path: string): ApiResponse {
+  return errorResponse(404, 'NOT_FOUND', `no route for ${JSON.stringify(path.slice(0, 100))}`);
+}
+
+function clusterNotFound(cluster: string): ApiResponse {
+  return errorResponse(404, 'NOT_FOUND', `cluster ${cluster} has no revisions`);
+}
+
+function revisionNotFound(cluster: string, revision: number): ApiResponse {
+  return errorResponse(404, 'NOT_FOUND', `cluster ${cluster} has no revision ${revision}`);
+}
+
+function methodNotAllowed(method: string, allowed: string): ApiResponse {
+  const response = errorResponse(
+    405,
+    'METHOD_NOT_ALLOWED',
+    `method must be ${allowed} (received ${method.slice(0, 16)})`,
+  );
+  response.headers.allow = allowed;
+
+  return response;
+}
+
+function describeFailure(error: unknown): ApiResponse {
+  if (error instanceof BadPathError) return errorResponse(400, 'BAD_PATH', error.message);
+  if (error instanceof UnsupportedMediaTypeError) {
+    return errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', error.message);
+  }
+  if (error instanceof ValidationError) {
+    const findings = error.findings as Finding[];
+    if (findings.length > 0) {
+      return jsonResponse(400, {
+        valid: false,
+        errors: findings.filter((finding) => finding.severity === 'error'),
+        warnings: findings.filter((finding) => finding.severity === 'warning'),
+        error: { code: error.code, message: error.message },
+      });
+    }
+  }
+  if (isProductError(error) && error.status < 500) {
+    return errorResponse(error.status, error.code, error.message);
+  }
+
+  // Dependency failures and our own bugs are logged in full and answered without internals.
+  logger.error('api request failed', { error: describeError(error) });
+  if (isProductError(error) && error.code === 'DEPENDENCY') {
+    return errorResponse(502, 'DEPENDENCY', 'a backend dependency failed; retry later');
+  }
+
+  return errorResponse(500, 'INTERNAL', 'the request failed inside the backend');
+}

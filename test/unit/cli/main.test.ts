@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../../cli/cli-io.ts';
+import { main } from '../../../cli/main.ts';
+
+function captureIo(): CliIo & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+
+  return {
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    cwd: process.cwd(),
+    env: {},
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+describe('kube-aws main', () => {
+  it('prints the overview and exits 0 for --help', async () => {
+    const io = captureIo();
+
+    expect(await main(['--help'], io)).toBe(0);
+    expect(io.stdout()).toContain('Usage: kube-aws <command> [options]');
+  });
+
+  it('prints the package version for --version', async () => {
+    const io = captureIo();
+
+    expect(await main(['--version'], io)).toBe(0);
+    expect(io.stdout()).toBe('0.1.0\n');
+  });
+
+  it('exits 2 for an unknown command', async () => {
+    const io = captureIo();
+
+    expect(await main(['deploy'], io)).toBe(2);
+    expect(io.stderr()).toBe('kube-aws: unknown command "deploy"; run kube-aws --help\n');
+  });
+
+  it('prints the command help for validate --help', async () => {
+    const io = captureIo();
+
+    expect(await main(['validate', '--help'], io)).toBe(0);
+    expect(io.stdout()).toContain('Usage: kube-aws validate <cluster.yaml> [--format text|json]');
+  });
+
+  it('exits 2 for validate of a file that does not exist', async () => {
+    const io = captureIo();
+
+    expect(await main(['validate', 'missing.yaml'], io)).toBe(2);
+    expect(io.stderr()).toBe('kube-aws validate: missing.yaml cannot be read (received ENOENT)\n');
+  });
+
+  it('exits 2 for validate with an unknown --format', async () => {
+    const io = captureIo();
+
+    expect(await main(['validate', 'examples/cluster.yaml', '--format', 'xml'], io)).toBe(2);
+    expect(io.stderr()).toBe(
+      'kube-aws validate: --format must be text or json (received xml); run kube-aws validate --help\n',
+    );
+  });
+
+  it('exits 0 for validate of the example cluster', async () => {
+    const io = captureIo();
+
+    expect(await main(['validate', 'examples/cluster.yaml', '--format', 'json'], io)).toBe(0);
+    expect(JSON.parse(io.stdout()).valid).toBe(true);
+  });
+});
