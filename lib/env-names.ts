@@ -10,6 +10,8 @@ export const ENV = {
   stateMachineArn: 'KUBE_AWS_STATE_MACHINE_ARN',
   queueMode: 'KUBE_AWS_QUEUE_MODE',
   notificationTopicArn: 'KUBE_AWS_NOTIFICATION_TOPIC_ARN',
+  /** The role CloudFormation assumes for cluster stacks (CreateChangeSet `RoleARN`). */
+  deploymentRoleArn: 'KUBE_AWS_DEPLOYMENT_ROLE_ARN',
   region: 'AWS_REGION',
 } as const;
 

@@ -10,6 +10,7 @@ export const RuntimeConfigSchema = z.object({
   [ENV.stateMachineArn]: z.string().startsWith('arn:'),
   [ENV.queueMode]: z.enum(['queue', 'reject']).default('queue'),
   [ENV.notificationTopicArn]: z.string().startsWith('arn:').optional(),
+  [ENV.deploymentRoleArn]: z.string().startsWith('arn:').optional(),
   [ENV.region]: z.string().min(1),
 });
 
@@ -21,6 +22,8 @@ export type RuntimeConfig = {
   stateMachineArn: string;
   queueMode: 'queue' | 'reject';
   notificationTopicArn: string | undefined;
+  /** Absent when embedded: the local deployer only previews changes. */
+  deploymentRoleArn?: string | undefined;
   region: string;
 };
 
@@ -42,6 +45,7 @@ export function readRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     stateMachineArn: value[ENV.stateMachineArn],
     queueMode: value[ENV.queueMode],
     notificationTopicArn: value[ENV.notificationTopicArn],
+    deploymentRoleArn: value[ENV.deploymentRoleArn],
     region: value[ENV.region],
   });
 }
