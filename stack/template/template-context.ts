@@ -83,17 +83,29 @@ export function formatIpv4(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
 
-export function cidrContains(cidr: string, address: number): boolean {
+/** First and last address of a CIDR block, or undefined when it does not parse. */
+export function cidrRange(cidr: string): { first: number; last: number } | undefined {
   const [base, prefixText] = cidr.split('/');
   const baseValue = parseIpv4(base ?? '');
   const prefix = Number(prefixText);
   if (baseValue === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) {
-    return false;
+    return undefined;
   }
   const size = 2 ** (32 - prefix);
-  const start = Math.floor(baseValue / size) * size;
+  const first = Math.floor(baseValue / size) * size;
 
-  return address >= start && address < start + size;
+  return { first, last: first + size - 1 };
+}
+
+/**
+ * Whether an instance may take the address in this subnet: AWS reserves the first four addresses
+ * and the last one of every subnet.
+ * https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
+ */
+export function isAssignableIn(cidr: string, address: number): boolean {
+  const range = cidrRange(cidr);
+
+  return range !== undefined && address >= range.first + 4 && address < range.last;
 }
 
 /** Controller i sits at controllerIP + i, in whichever planned subnet contains that address. */
@@ -109,11 +121,11 @@ export function placeController(
     );
   }
   const address = base + index;
-  const subnet = subnets.find((candidate) => cidrContains(candidate.instanceCIDR, address));
+  const subnet = subnets.find((candidate) => isAssignableIn(candidate.instanceCIDR, address));
   if (subnet === undefined) {
     throw new ValidationError(
-      `controllerIP plus ${index} must lie inside one of the subnets (received ${formatIpv4(address)}); ` +
-        'move controllerIP or widen a subnet',
+      `controllerIP plus ${index} must be an assignable address of one of the subnets ` +
+        `(received ${formatIpv4(address)}); move controllerIP or widen a subnet`,
     );
   }
 
