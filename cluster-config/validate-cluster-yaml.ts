@@ -1,0 +1,253 @@
+import { type ClusterConfig, ClusterConfigSchema } from '../schemas/cluster-config.ts';
+import type { Finding, ValidationReport } from '../schemas/finding.ts';
+import { checkKeys, isPlainMapping } from './check-keys.ts';
+import { describeSchemaIssue, formatReceived } from './describe-schema-issue.ts';
+import { completeConfig, normaliseBeforeRules } from './normalise-config.ts';
+import { checkCapacity } from './rules/capacity-rules.ts';
+import { checkDns } from './rules/dns-rules.ts';
+import { checkIdentity } from './rules/identity-rules.ts';
+import { checkNetwork } from './rules/network-rules.ts';
+import { RuleContext, type RuleProblem } from './rules/rule-context.ts';
+import {
+  type ConfigPath,
+  findInvalidUtf8,
+  formatPath,
+  MAX_FILE_BYTES,
+  MAX_NESTING_DEPTH,
+  measureFlowDepth,
+  type Position,
+  parseYamlSource,
+  positionOfByte,
+  type SourceLocator,
+} from './yaml-source.ts';
+
+export interface ClusterYamlResult {
+  /** Present only when the report has no errors: defaults applied, `subnets` never empty. */
+  config?: ClusterConfig;
+  report: ValidationReport;
+}
+
+/** Problems after which nothing else can be checked meaningfully. */
+const FATAL_SOURCE_RULES = new Set(['yaml-syntax', 'nesting-too-deep', 'yaml-alias-limit']);
+const SEMANTIC_RULES = [checkIdentity, checkDns, checkNetwork, checkCapacity];
+const WHOLE_FILE: Position = { line: 0, column: 0 };
+
+/**
+ * The offline validation of a cluster.yaml: syntax, keys, types and every semantic rule, all
+ * findings at once with line and column, sorted by position.
+ */
+export function validateClusterYaml(text: string, file = 'cluster.yaml'): ClusterYamlResult {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_FILE_BYTES) return reportTooLarge(file, size);
+
+  return validateText(text.startsWith('\uFEFF') ? text.slice(1) : text, file);
+}
+
+/** As {@link validateClusterYaml}, for raw bytes: refuses invalid UTF-8 with its position. */
+export function validateClusterYamlBytes(
+  bytes: Uint8Array,
+  file = 'cluster.yaml',
+): ClusterYamlResult {
+  if (bytes.length > MAX_FILE_BYTES) return reportTooLarge(file, bytes.length);
+  const badByte = findInvalidUtf8(bytes);
+  if (badByte >= 0) {
+    const hex = (bytes[badByte] ?? 0).toString(16).padStart(2, '0');
+    const finding = makeFinding(
+      file,
+      'error',
+      'invalid-utf8',
+      [],
+      positionOfByte(bytes, badByte),
+      `${file} must be UTF-8 text (received byte 0x${hex} at offset ${badByte}); save the file as UTF-8`,
+    );
+    return summarise([finding]);
+  }
+
+  // TextDecoder drops a leading BOM itself.
+  return validateText(new TextDecoder('utf-8').decode(bytes), file);
+}
+
+function validateText(text: string, file: string): ClusterYamlResult {
+  if (measureFlowDepth(text) > MAX_NESTING_DEPTH) {
+    return summarise([
+      makeFinding(
+        file,
+        'error',
+        'nesting-too-deep',
+        [],
+        WHOLE_FILE,
+        `${file} nests brackets more than ${MAX_NESTING_DEPTH} levels deep`,
+      ),
+    ]);
+  }
+  const parsed = parseYamlSource(text);
+  const { locator } = parsed;
+  const findings = parsed.problems.map((problem) =>
+    makeFinding(file, 'error', problem.rule, problem.path, problem.position, problem.message),
+  );
+  if (parsed.problems.some((problem) => FATAL_SOURCE_RULES.has(problem.rule))) {
+    return summarise(findings);
+  }
+  if (!isPlainMapping(parsed.value)) {
+    const received =
+      parsed.value === null || parsed.value === undefined
+        ? 'an empty document'
+        : formatReceived(parsed.value);
+    findings.push(
+      makeFinding(
+        file,
+        'error',
+        'not-a-mapping',
+        [],
+        WHOLE_FILE,
+        `${file} must be a mapping of keys such as clusterName: demo (received ${received})`,
+      ),
+    );
+    return summarise(findings);
+  }
+
+  const keys = checkKeys(parsed.value);
+  for (const problem of keys.problems) {
+    findings.push(
+      makeFinding(
+        file,
+        problem.severity,
+        problem.rule,
+        problem.path,
+        locateNear(locator, problem.path, 'key', []),
+        problem.message,
+      ),
+    );
+  }
+
+  const first = ClusterConfigSchema.safeParse(keys.known);
+  const brokenRoots = new Set<string>();
+  if (!first.success) {
+    for (const issue of first.error.issues) {
+      const problem = describeSchemaIssue(issue, keys.known);
+      brokenRoots.add(String(problem.path[0]));
+      findings.push(
+        makeFinding(
+          file,
+          'error',
+          problem.rule,
+          problem.path,
+          locateNear(locator, problem.path, problem.target, []),
+          problem.message,
+        ),
+      );
+    }
+  }
+  // Without usable subnets, the single-AZ defaults would stand in and raise findings of their own.
+  if (brokenRoots.has('subnets')) {
+    for (const key of ['instanceCIDR', 'availabilityZone', 'controllerIP']) brokenRoots.add(key);
+  }
+  const typed = first.success ? first.data : retypeWithoutBroken(keys.known, brokenRoots);
+  if (typed !== undefined) {
+    const config = normaliseBeforeRules(typed);
+    const context = new RuleContext(config, (path) => locator.has(path));
+    for (const rule of SEMANTIC_RULES) rule(context);
+    for (const problem of context.problems) {
+      if (touchesBroken(problem, brokenRoots)) continue;
+      findings.push(
+        makeFinding(
+          file,
+          problem.severity,
+          problem.rule,
+          problem.path,
+          locateNear(locator, problem.path, 'key', problem.related),
+          problem.message,
+        ),
+      );
+    }
+    const result = summarise(findings);
+    if (result.report.valid) result.config = completeConfig(config);
+
+    return result;
+  }
+
+  return summarise(findings);
+}
+
+/**
+ * A second, lenient typing pass: keys whose values failed the schema fall back to their defaults
+ * (required ones to ''), so the semantic rules can still check everything else in the same run.
+ */
+function retypeWithoutBroken(
+  known: Record<string, unknown>,
+  brokenRoots: ReadonlySet<string>,
+): ClusterConfig | undefined {
+  const lenient: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(known)) {
+    if (!brokenRoots.has(key)) lenient[key] = value;
+  }
+  for (const key of ['externalDNSName', 'keyName', 'region']) lenient[key] ??= '';
+  const second = ClusterConfigSchema.safeParse(lenient);
+
+  return second.success ? second.data : undefined;
+}
+
+function touchesBroken(problem: RuleProblem, brokenRoots: ReadonlySet<string>): boolean {
+  return [problem.path, ...problem.related].some((path) => brokenRoots.has(String(path[0])));
+}
+
+/** The path's own position, else a related key's, else the nearest written ancestor's. */
+function locateNear(
+  locator: SourceLocator,
+  path: ConfigPath,
+  target: 'key' | 'value',
+  related: ConfigPath[],
+): Position {
+  const own = locator.locate(path, target);
+  if (own) return own;
+  for (const other of related) {
+    const position = locator.locate(other, 'key');
+    if (position) return position;
+  }
+  for (let length = path.length - 1; length > 0; length -= 1) {
+    const position = locator.locate(path.slice(0, length), 'key');
+    if (position) return position;
+  }
+
+  return WHOLE_FILE;
+}
+
+function reportTooLarge(file: string, size: number): ClusterYamlResult {
+  return summarise([
+    makeFinding(
+      file,
+      'error',
+      'file-too-large',
+      [],
+      WHOLE_FILE,
+      `${file} must be at most ${MAX_FILE_BYTES} bytes (received ${size} bytes)`,
+    ),
+  ]);
+}
+
+function makeFinding(
+  file: string,
+  severity: Finding['severity'],
+  rule: string,
+  path: ConfigPath,
+  position: Position,
+  message: string,
+): Finding {
+  return {
+    severity,
+    file,
+    line: position.line,
+    column: position.column,
+    path: formatPath(path),
+    rule,
+    message,
+  };
+}
+
+function summarise(findings: Finding[]): ClusterYamlResult {
+  const sorted = [...findings].sort((a, b) => a.line - b.line || a.column - b.column);
+  const errors = sorted.filter((finding) => finding.severity === 'error');
+  const warnings = sorted.filter((finding) => finding.severity === 'warning');
+
+  return { report: { valid: errors.length === 0, errors, warnings } };
+}

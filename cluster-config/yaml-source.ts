@@ -1,0 +1,277 @@
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
+
+/**
+ * Reading cluster.yaml safely: size, encoding, nesting and alias limits are enforced before or
+ * while parsing, so hostile input is refused quickly and in bounded memory.
+ */
+
+export type ConfigPath = readonly (string | number)[];
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface SourceProblem {
+  rule: string;
+  message: string;
+  path: ConfigPath;
+  position: Position;
+}
+
+export const MAX_FILE_BYTES = 256 * 1024;
+export const MAX_NESTING_DEPTH = 32;
+/** Aliases are legal YAML, but a config file never needs many; a billion-laughs file does. */
+export const MAX_ALIAS_COUNT = 100;
+
+const WHOLE_FILE: Position = { line: 0, column: 0 };
+
+/** `['subnets', 1, 'instanceCIDR']` becomes `subnets[1].instanceCIDR`. */
+export function formatPath(path: ConfigPath): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text === '' ? segment : `.${segment}`;
+  }
+
+  return text;
+}
+
+/** The 0-based offset of the first byte that breaks UTF-8, or -1 when the bytes are valid. */
+export function findInvalidUtf8(bytes: Uint8Array): number {
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index] ?? 0;
+    if (lead < 0x80) {
+      index += 1;
+      continue;
+    }
+    // Lead byte → sequence length and the allowed range of the second byte (RFC 3629 table).
+    const shape = describeLeadByte(lead);
+    if (shape === undefined) return index;
+    const [length, low, high] = shape;
+    for (let offset = 1; offset < length; offset += 1) {
+      const next = bytes[index + offset];
+      const min = offset === 1 ? low : 0x80;
+      const max = offset === 1 ? high : 0xbf;
+      if (next === undefined || next < min || next > max) return index;
+    }
+    index += length;
+  }
+
+  return -1;
+}
+
+function describeLeadByte(lead: number): [number, number, number] | undefined {
+  if (lead >= 0xc2 && lead <= 0xdf) return [2, 0x80, 0xbf];
+  if (lead === 0xe0) return [3, 0xa0, 0xbf];
+  if (lead === 0xed) return [3, 0x80, 0x9f];
+  if (lead >= 0xe1 && lead <= 0xef) return [3, 0x80, 0xbf];
+  if (lead === 0xf0) return [4, 0x90, 0xbf];
+  if (lead >= 0xf1 && lead <= 0xf3) return [4, 0x80, 0xbf];
+  if (lead === 0xf4) return [4, 0x80, 0x8f];
+
+  return undefined;
+}
+
+/** Line and column (both 1-based) of a byte offset, for encoding errors found before decoding. */
+export function positionOfByte(bytes: Uint8Array, offset: number): Position {
+  let line = 1;
+  let lineStart = 0;
+  for (let index = 0; index < offset; index += 1) {
+    if (bytes[index] === 0x0a) {
+      line += 1;
+      lineStart = index + 1;
+    }
+  }
+
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * The deepest flow nesting (`[`, `{`) outside quotes, found without parsing: the YAML parser
+ * itself slows down badly on tens of thousands of nested brackets. A line starting in column 1
+ * with a plain character begins a new top-level entry, which no flow collection can span.
+ */
+export function measureFlowDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote: string | undefined;
+  let lineStart = true;
+  for (const char of text) {
+    if (lineStart && quote === undefined && /[A-Za-z_#-]/.test(char)) depth = 0;
+    lineStart = char === '\n';
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+    } else if (char === '[' || char === '{') {
+      depth += 1;
+      deepest = Math.max(deepest, depth);
+    } else if ((char === ']' || char === '}') && depth > 0) {
+      depth -= 1;
+    }
+  }
+
+  return deepest;
+}
+
+export interface ParsedYaml {
+  value?: unknown;
+  locator: SourceLocator;
+  problems: SourceProblem[];
+}
+
+/** Parses one YAML document into plain data plus a locator; problems carry positions. */
+export function parseYamlSource(text: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const locator = new SourceLocator(doc, lineCounter);
+  const problems: SourceProblem[] = doc.errors.map((error) => ({
+    rule: 'yaml-syntax',
+    message: `invalid YAML: ${lowerFirst(error.message)}`,
+    path: [],
+    position: locator.positionOf(error.pos[0]),
+  }));
+  if (problems.length > 0) return { locator, problems };
+
+  collectStructureProblems(doc.contents, [], 0, locator, problems);
+  if (problems.some((problem) => problem.rule === 'nesting-too-deep')) return { locator, problems };
+
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), locator, problems };
+  } catch (error: unknown) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      problems.push({
+        rule: 'yaml-alias-limit',
+        message: /Excessive/.test(error.message)
+          ? `aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}); write the values out`
+          : `invalid YAML: ${lowerFirst(error.message)}`,
+        path: [],
+        position: WHOLE_FILE,
+      });
+      return { locator, problems };
+    }
+    throw error;
+  }
+}
+
+function collectStructureProblems(
+  node: unknown,
+  path: ConfigPath,
+  depth: number,
+  locator: SourceLocator,
+  problems: SourceProblem[],
+): void {
+  if (depth > MAX_NESTING_DEPTH) {
+    const range = (node as Node).range;
+    problems.push({
+      rule: 'nesting-too-deep',
+      message: `${formatPath(path) || 'document'} is nested more than ${MAX_NESTING_DEPTH} levels deep`,
+      path,
+      position: range ? locator.positionOf(range[0]) : WHOLE_FILE,
+    });
+    return;
+  }
+  if (isSeq(node)) {
+    node.items.forEach((item, index) => {
+      collectStructureProblems(item, [...path, index], depth + 1, locator, problems);
+    });
+    return;
+  }
+  if (!isMap(node)) return;
+
+  const seen = new Set<string>();
+  for (const pair of node.items) {
+    const keyText = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    const position = locator.positionOf((pair.key as Node | null)?.range?.[0] ?? 0);
+    if (keyText === undefined) {
+      problems.push({
+        rule: 'non-scalar-key',
+        message: `${formatPath(path) || 'document'} has a key that is not a plain name`,
+        path,
+        position,
+      });
+      continue;
+    }
+    const keyPath = [...path, keyText];
+    if (seen.has(keyText)) {
+      problems.push({
+        rule: 'duplicate-key',
+        message: `${formatPath(keyPath)} appears more than once; keep one`,
+        path: keyPath,
+        position,
+      });
+    }
+    seen.add(keyText);
+    collectStructureProblems(pair.value, keyPath, depth + 1, locator, problems);
+  }
+}
+
+/** Turns config paths into positions in the user's file. */
+export class SourceLocator {
+  constructor(
+    private readonly doc: Document | undefined,
+    private readonly lineCounter: LineCounter | undefined,
+  ) {}
+
+  positionOf(offset: number): Position {
+    if (this.lineCounter === undefined) return WHOLE_FILE;
+    const { line, col } = this.lineCounter.linePos(offset);
+
+    return { line, column: col };
+  }
+
+  /** Whether the path is written in the file (as opposed to filled in by a default). */
+  has(path: ConfigPath): boolean {
+    return this.find(path).found;
+  }
+
+  /** The key's position (or the list item's); with `value`, the value's position when it has one. */
+  locate(path: ConfigPath, target: 'key' | 'value' = 'key'): Position | undefined {
+    const hit = this.find(path);
+    if (!hit.found) return undefined;
+    const offset = target === 'value' ? (hit.valueOffset ?? hit.keyOffset) : hit.keyOffset;
+
+    return offset === undefined ? undefined : this.positionOf(offset);
+  }
+
+  private find(path: ConfigPath): { found: boolean; keyOffset?: number; valueOffset?: number } {
+    let node: unknown = this.doc?.contents;
+    let keyOffset: number | undefined;
+    let valueOffset: number | undefined;
+    for (const segment of path) {
+      if (typeof segment === 'number' && isSeq(node)) {
+        node = node.items[segment];
+        keyOffset = (node as Node | undefined)?.range?.[0];
+        valueOffset = keyOffset;
+      } else if (typeof segment === 'string' && isMap(node)) {
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === segment,
+        );
+        if (pair === undefined) return { found: false };
+        keyOffset = (pair.key as Node).range?.[0];
+        node = pair.value;
+        valueOffset = (node as Node | null)?.range?.[0];
+      } else {
+        return { found: false };
+      }
+      if (node === undefined) return { found: false };
+    }
+
+    return { found: true, keyOffset, valueOffset };
+  }
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
