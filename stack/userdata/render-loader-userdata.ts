@@ -1,0 +1,66 @@
+import { InvariantError } from '../../lib/errors.ts';
+import type { NodeRole } from '../../schemas/node-assets.ts';
+import { toYaml } from './kubernetes-files.ts';
+import { AWS_CLI_IMAGE } from './versions.ts';
+
+export const LOADER_SCRIPT_PATH = '/opt/bin/load-userdata';
+
+/**
+ * The small userdata an instance gets when its full cloud-config is above the EC2 limit: it copies
+ * the full cloud-config from S3 (the instance role may read that one object) and hands it to
+ * coreos-cloudinit, which then proceeds as if it had been the user data.
+ */
+export function renderLoaderUserdata(role: NodeRole, s3Url: string, region: string): string {
+  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9!_.*'()/-]+$/.test(s3Url)) {
+    throw new InvariantError(
+      `s3Url must be s3://<bucket>/<key> with a plain key (received ${s3Url})`,
+    );
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new InvariantError(`region must be an AWS region name (received ${region})`);
+  }
+
+  const script = `#!/bin/bash
+# Fetches this ${role}'s full cloud-config from S3 and applies it.
+set -euo pipefail
+target=/var/lib/kube-aws/userdata
+mkdir -p /var/lib/kube-aws
+tmp="$(mktemp "\${target}.XXXXXX")"
+for attempt in 1 2 3 4 5; do
+  if docker run --rm --net=host ${AWS_CLI_IMAGE} --region ${region} s3 cp ${s3Url} - > "\${tmp}"; then
+    break
+  fi
+  if [[ "\${attempt}" -eq 5 ]]; then
+    echo "load-userdata: cannot copy ${s3Url}" >&2
+    exit 1
+  fi
+  sleep 10
+done
+mv -f "\${tmp}" "\${target}"
+exec coreos-cloudinit --from-file="\${target}"
+`;
+  const unit = `[Unit]
+Description=Load this node's full cloud-config from S3
+Wants=network-online.target
+After=network-online.target docker.service
+Requires=docker.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=${LOADER_SCRIPT_PATH}
+
+[Install]
+WantedBy=multi-user.target
+`;
+  const document = {
+    coreos: {
+      units: [{ name: 'load-userdata.service', enable: true, command: 'start', content: unit }],
+    },
+    write_files: [
+      { path: LOADER_SCRIPT_PATH, owner: 'root:root', permissions: '0700', content: script },
+    ],
+  };
+
+  return `#cloud-config\n${toYaml(document)}`;
+}
