@@ -1,0 +1,179 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { AssetKey } from './asset-key.ts';
+import type { BackendFunctions } from './backend-functions.ts';
+import { acknowledgeWildcardResource } from './nag-finding.ts';
+import type { Notifications } from './notifications.ts';
+
+/** Every object the product writes sits under `clusters/` (see `lib/artifact-keys.ts`). */
+export const CLUSTER_PREFIX = 'clusters/*';
+
+const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
+const TABLE_WRITE = [
+  ...TABLE_READ,
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+export interface FunctionPermissionsProps {
+  functions: BackendFunctions;
+  submissionsBucket: Bucket;
+  artifactsBucket: Bucket;
+  revisionsTable: Table;
+  assetKey: AssetKey;
+  notifications: Notifications;
+  stateMachineArn: string;
+  stateMachineName: string;
+  deploymentRoleArn: string;
+}
+
+/**
+ * Grants each function exactly the calls its step makes. Actions are listed one by one (no
+ * `Get*`-style wildcards) and object access is limited to the `clusters/` prefix.
+ */
+export function grantFunctionPermissions(props: FunctionPermissionsProps): void {
+  const { functions, artifactsBucket, submissionsBucket, revisionsTable } = props;
+  const role = (name: keyof BackendFunctions['byName']): IRole => functions.byName[name].role;
+  const executionsArn = Stack.of(functions).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${props.stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+
+  const executionsReason =
+    'executions are named <cluster>-<revision> at run time; the pattern is limited to ' +
+    'executions of the provision state machine';
+
+  for (const name of ['submit-api', 'submit-s3'] as const) {
+    allowObjects(role(name), artifactsBucket, ['s3:GetObject', 's3:PutObject']);
+    allowTable(role(name), revisionsTable, TABLE_WRITE);
+    role(name).addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [props.stateMachineArn],
+      }),
+    );
+    // A repeated start of the same execution name is answered from DescribeExecution.
+    role(name).addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }),
+    );
+    acknowledgeWildcardResource(role(name), executionsArn, executionsReason);
+  }
+  allowObjects(role('submit-s3'), submissionsBucket, ['s3:GetObject', 's3:GetObjectVersion']);
+  // The S3 submitter learns the validation outcome from this one object beside its upload.
+  allowObjects(
+    role('submit-s3'),
+    submissionsBucket,
+    ['s3:PutObject'],
+    'clusters/*/validation.json',
+  );
+
+  allowObjects(role('validate'), artifactsBucket, ['s3:GetObject', 's3:PutObject']);
+  allowTable(role('validate'), revisionsTable, TABLE_READ);
+  role('validate').addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: [
+        'ec2:DescribeAvailabilityZones',
+        'ec2:DescribeKeyPairs',
+        'ec2:DescribeRouteTables',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeVpcs',
+        'route53:GetHostedZone',
+        'route53:ListHostedZones',
+        'route53:ListHostedZonesByName',
+      ],
+      resources: ['*'],
+    }),
+  );
+  props.assetKey.allowUsabilityProbe(role('validate'));
+
+  for (const name of ['generate-assets', 'encrypt', 'render'] as const) {
+    allowObjects(role(name), artifactsBucket, ['s3:GetObject', 's3:PutObject']);
+    allowTable(role(name), revisionsTable, TABLE_READ);
+  }
+  props.assetKey.allowBackendSealing(role('generate-assets'));
+  props.assetKey.allowNodeResealing(role('encrypt'));
+
+  grantApplyPermissions(role('apply'), props);
+
+  allowObjects(role('record'), artifactsBucket, ['s3:GetObject']);
+  allowTable(role('record'), revisionsTable, TABLE_WRITE);
+  props.notifications.allowPublish(role('record'));
+
+  allowObjects(role('status-api'), artifactsBucket, ['s3:GetObject']);
+  allowTable(role('status-api'), revisionsTable, TABLE_READ);
+  role('status-api').addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+      resources: [executionsArn],
+    }),
+  );
+  acknowledgeWildcardResource(role('status-api'), executionsArn, executionsReason);
+}
+
+/**
+ * apply drives CloudFormation for the cluster stacks, which carry the clusters' names and so are
+ * only known at run time. CloudFormation creates the cluster's resources with the deployment
+ * role, never with apply's own; apply may pass only that role, and only to CloudFormation.
+ */
+function grantApplyPermissions(role: IRole, props: FunctionPermissionsProps): void {
+  allowObjects(role, props.artifactsBucket, ['s3:GetObject']);
+  allowTable(role, props.revisionsTable, TABLE_WRITE);
+  const stacks = Stack.of(role).formatArn({
+    service: 'cloudformation',
+    resource: 'stack',
+    resourceName: '*',
+  });
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: [
+        'cloudformation:CreateChangeSet',
+        'cloudformation:DeleteChangeSet',
+        'cloudformation:DescribeChangeSet',
+        'cloudformation:DescribeStackEvents',
+        'cloudformation:DescribeStacks',
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:GetTemplate',
+      ],
+      resources: [stacks],
+    }),
+  );
+  acknowledgeWildcardResource(
+    role,
+    stacks,
+    'cluster stacks are named after the clusters submitted at run time; the resources they ' +
+      'create are limited by the deployment role, which is the only role apply may pass',
+  );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [props.deploymentRoleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+    }),
+  );
+}
+
+function allowObjects(role: IRole, bucket: Bucket, actions: string[], pattern = CLUSTER_PREFIX) {
+  const objects = bucket.arnForObjects(pattern);
+  role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [objects] }));
+  acknowledgeWildcardResource(
+    role,
+    objects,
+    `object keys carry cluster names and revision numbers known only at run time ` +
+      `(lib/artifact-keys.ts); access is limited to ${actions.join(', ')} under ${pattern}`,
+  );
+  // Without ListBucket a missing object answers 403 instead of 404, and "no earlier assets"
+  // would look like a permissions failure.
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+  );
+}
+
+function allowTable(role: IRole, table: Table, actions: string[]) {
+  role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
+}
