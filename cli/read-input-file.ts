@@ -9,15 +9,16 @@ export class UnreadableFileError extends Error {
 
 export interface InputFile {
   text: string;
+  bytes: Uint8Array;
   /** The path as the user typed it, which findings repeat so editors can jump to it. */
   displayName: string;
 }
 
 export async function readInputFile(file: string, io: CliIo): Promise<InputFile> {
   try {
-    const text = await readFile(path.resolve(io.cwd, file), 'utf8');
+    const bytes = await readFile(path.resolve(io.cwd, file));
 
-    return { text, displayName: file };
+    return { bytes, text: bytes.toString('utf8'), displayName: file };
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
     throw new UnreadableFileError(`${file} cannot be read (received ${code})`, { cause: error });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { formatFindingsText } from '../cluster-config/format-findings.ts';
-import { validateClusterYaml } from '../cluster-config/validate-cluster-yaml.ts';
+import { formatFindingsJson, formatFindingsText } from '../cluster-config/format-findings.ts';
+import { validateClusterYamlBytes } from '../cluster-config/validate-cluster-yaml.ts';
 import { type CliIo, EXIT, UsageError } from './cli-io.ts';
 import { readInputFile } from './read-input-file.ts';
 
@@ -19,9 +19,9 @@ export async function runValidateCommand(args: string[], io: CliIo): Promise<num
   }
 
   const input = await readInputFile(positionals[0]!, io);
-  const { report } = validateClusterYaml(input.text, input.displayName);
+  const { report } = validateClusterYamlBytes(input.bytes, input.displayName);
   if (values.format === 'json') {
-    io.out(`${JSON.stringify(report, null, 2)}\n`);
+    io.out(formatFindingsJson(report));
   } else {
     const text = formatFindingsText(report);
     if (text !== '') io.out(text.endsWith('\n') ? text : `${text}\n`);

@@ -1,3 +1,4 @@
+import { toPublicReport } from '../cluster-config/format-findings.ts';
 import { describeError, isProductError, ValidationError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
@@ -235,12 +236,13 @@ function describeFailure(error: unknown): ApiResponse {
   if (error instanceof ValidationError) {
     const findings = error.findings as Finding[];
     if (findings.length > 0) {
-      return jsonResponse(400, {
+      const report = toPublicReport({
         valid: false,
         errors: findings.filter((finding) => finding.severity === 'error'),
         warnings: findings.filter((finding) => finding.severity === 'warning'),
-        error: { code: error.code, message: error.message },
       });
+
+      return jsonResponse(400, { ...report, error: { code: error.code, message: error.message } });
     }
   }
   if (isProductError(error) && error.status < 500) {

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../cli/cli-io.ts';
 import { main } from '../../../cli/main.ts';
@@ -70,5 +73,21 @@ describe('kube-aws main', () => {
 
     expect(await main(['validate', 'examples/cluster.yaml', '--format', 'json'], io)).toBe(0);
     expect(JSON.parse(io.stdout()).valid).toBe(true);
+  });
+
+  it('exits 1 and prints file:line:column for a field of the wrong type', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kube-aws-cli-'));
+    await writeFile(
+      path.join(dir, 'bad.yaml'),
+      'clusterName: demo\nexternalDNSName: demo.example.com\nkeyName: k\nregion: us-east-1\nworkerCount: two\ninstanceCIDR: 10.0.0.0/24\navailabilityZone: us-east-1a\n',
+    );
+    const io = { ...captureIo(), cwd: dir };
+    const captured = captureIo();
+    io.out = captured.out;
+
+    expect(await main(['validate', 'bad.yaml'], io)).toBe(1);
+    expect(captured.stdout()).toBe(
+      'bad.yaml:5:14: error: workerCount must be an integer (received "two")\n',
+    );
   });
 });

@@ -1,0 +1,93 @@
+import { readLiveBackend } from '../embedded/backend-file.ts';
+import { resolveStateDir } from '../embedded/state-dir.ts';
+import type { CliIo } from './cli-io.ts';
+
+export interface BackendSession {
+  apiUrl: string;
+  /** How the CLI reached the backend, printed so nobody wonders where a revision went. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `--api URL` when given, else the backend that `serve` runs on this state dir, else the embedded
+ * backend started inside this process on the same state (on free ports, stopped at the end).
+ */
+export async function openBackendSession(
+  flags: { api?: string | undefined; 'state-dir'?: string | undefined },
+  io: CliIo,
+): Promise<BackendSession> {
+  if (flags.api !== undefined) {
+    return {
+      apiUrl: flags.api.replace(/\/+$/, ''),
+      description: `backend at ${flags.api}`,
+      close: async () => {},
+    };
+  }
+  const stateDir = resolveStateDir(flags['state-dir'], io.env, io.cwd);
+  const live = await readLiveBackend(stateDir);
+  if (live !== undefined) {
+    return {
+      apiUrl: live.apiUrl,
+      description: `running backend at ${live.apiUrl} (pid ${live.pid})`,
+      close: async () => {},
+    };
+  }
+
+  // Loaded only here: the emulators are not needed when a backend already runs.
+  const { startEmbeddedBackend } = await import('../embedded/start-embedded-backend.ts');
+  const backend = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
+
+  return {
+    apiUrl: backend.apiUrl,
+    description: `embedded backend in this process (state in ${stateDir})`,
+    close: () => backend.stop(),
+  };
+}
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** One JSON request to the HTTP API; a refused connection names the URL and the remedy. */
+export async function callApi(
+  session: BackendSession,
+  method: string,
+  path: string,
+  body?: { text: string; contentType: string },
+): Promise<ApiAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(`${session.apiUrl}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: body.text, headers: { 'content-type': body.contentType } }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (error: unknown) {
+    throw new Error(
+      `${session.apiUrl} did not answer (received ${describeFetchError(error)}); is the backend running?`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const text = await response.text();
+
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** The `{error: {message}}` of an API answer, or its status when it has none. */
+export function describeApiError(answer: ApiAnswer): string {
+  const message = (answer.body as { error?: { message?: string } } | undefined)?.error?.message;
+
+  return message ?? `the API answered ${answer.status}`;
+}
+
+function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+
+  return cause?.code ?? (error instanceof Error ? error.name : 'unknown');
+}

@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import type { Revision } from '../schemas/revision.ts';
+import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
+import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+
+/** `kube-aws history <cluster>`: every revision, newest first, with status and timestamps. */
+export async function runHistoryCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      api: { type: 'string' },
+      'state-dir': { type: 'string' },
+      format: { type: 'string', default: 'text' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1)
+    throw new UsageError(`history needs exactly one cluster name (received ${positionals.length})`);
+  if (values.format !== 'text' && values.format !== 'json') {
+    throw new UsageError(`--format must be text or json (received ${values.format})`);
+  }
+
+  const session = await openBackendSession(values, io);
+  try {
+    const answer = await callApi(
+      session,
+      'GET',
+      `/clusters/${encodeURIComponent(positionals[0]!)}/revisions`,
+    );
+    if (answer.status !== 200) {
+      io.err(`kube-aws history: ${describeApiError(answer)}\n`);
+      return EXIT.failed;
+    }
+    const { revisions } = answer.body as { revisions: Revision[] };
+    if (values.format === 'json') {
+      io.out(`${JSON.stringify(revisions, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    io.out(formatRevisionTable(revisions));
+
+    return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+export function formatRevisionTable(revisions: readonly Revision[]): string {
+  const rows = [
+    ['REVISION', 'STATUS', 'SOURCE', 'SUBMITTER', 'CREATED', 'UPDATED'],
+    ...revisions.map((revision) => [
+      String(revision.revision),
+      revision.status,
+      revision.source.kind,
+      revision.submitter,
+      revision.createdAt,
+      revision.updatedAt,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+
+  return rows
+    .map(
+      (row) =>
+        `${row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
+}

@@ -1,0 +1,90 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
+import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
+import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+import { followExecution } from './follow-execution.ts';
+import { readInputFile } from './read-input-file.ts';
+import { relabel } from './up-command.ts';
+
+const RENDER_DEADLINE_MS = 10 * 60 * 1000;
+
+/**
+ * `kube-aws render <file> --export [--out DIR]`: runs the file through the embedded workflow
+ * (validate, generate, encrypt, render; the apply is a preview) and writes the stored template.
+ * Assets kept in the state dir are reused, so a rerun writes the same bytes.
+ */
+export async function runRenderCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      export: { type: 'boolean', default: false },
+      out: { type: 'string', default: '.' },
+      api: { type: 'string' },
+      'state-dir': { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1)
+    throw new UsageError(`render needs exactly one file (received ${positionals.length})`);
+  if (!values.export) throw new UsageError('render needs --export (the only render target)');
+  const input = await readInputFile(positionals[0]!, io);
+
+  const session = await openBackendSession(values, io);
+  try {
+    const answer = await callApi(session, 'POST', '/clusters', {
+      text: input.text,
+      contentType: 'application/yaml',
+    });
+    if (answer.status === 400 && (answer.body as PublicReport).errors !== undefined) {
+      const report = relabel(answer.body as PublicReport, input.displayName);
+      io.err(`${formatFindingsText({ ...report, warnings: [] }).trimEnd()}\n`);
+      return EXIT.failed;
+    }
+    if (answer.status !== 202) {
+      io.err(`kube-aws render: ${describeApiError(answer)}\n`);
+      return EXIT.failed;
+    }
+    const { cluster, revision } = answer.body as { cluster: string; revision: number };
+    const finished = await followExecution(session, {
+      cluster,
+      revision,
+      deadlineMs: RENDER_DEADLINE_MS,
+    });
+    const template = await callApi(
+      session,
+      'GET',
+      `/clusters/${cluster}/revisions/${revision}/template`,
+    );
+    if (template.status !== 200) {
+      const reason =
+        finished.error === undefined
+          ? describeApiError(template)
+          : `${finished.error.name}: ${finished.error.message}`;
+      io.err(
+        `kube-aws render: revision ${revision} ended ${finished.status} without a template (${reason})\n`,
+      );
+      return EXIT.failed;
+    }
+
+    const outDir = path.resolve(io.cwd, values.out);
+    const target = path.join(outDir, `${cluster}.stack-template.json`);
+    await mkdir(outDir, { recursive: true });
+    const temporary = `${target}.${process.pid}.tmp`;
+    await writeFile(temporary, formatTemplate(template.body), { mode: 0o600 });
+    await rename(temporary, target);
+    io.out(
+      `${path.relative(io.cwd, target) || target} written from revision ${revision} (${finished.status})\n`,
+    );
+
+    return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Stable two-space JSON, so equal templates give equal files. */
+function formatTemplate(template: unknown): string {
+  return `${JSON.stringify(template, null, 2)}\n`;
+}

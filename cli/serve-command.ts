@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { readLiveBackend, removeBackendFile, writeBackendFile } from '../embedded/backend-file.ts';
+import { describeEmbeddedBackend } from '../embedded/describe-embedded-backend.ts';
+import {
+  ARTIFACTS_BUCKET,
+  SUBMISSIONS_BUCKET,
+  startEmbeddedBackend,
+} from '../embedded/start-embedded-backend.ts';
+import { resolveStateDir } from '../embedded/state-dir.ts';
+import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+
+/** `kube-aws serve`: the embedded backend until SIGINT or SIGTERM; what `npm start` runs. */
+export async function runServeCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '8787' },
+      's3-port': { type: 'string', default: '8788' },
+      'state-dir': { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 0)
+    throw new UsageError(`serve takes no arguments (received ${positionals.join(' ')})`);
+  const apiPort = readPort('--port', values.port);
+  const s3Port = readPort('--s3-port', values['s3-port']);
+  const stateDir = resolveStateDir(values['state-dir'], io.env, io.cwd);
+
+  const live = await readLiveBackend(stateDir);
+  if (live !== undefined) {
+    io.err(
+      `kube-aws serve: a backend already runs on ${stateDir} (pid ${live.pid}, ${live.apiUrl}); stop it first\n`,
+    );
+    return EXIT.failed;
+  }
+  const backend = await startEmbeddedBackend({ stateDir, apiPort, s3Port });
+  await writeBackendFile(stateDir, {
+    pid: process.pid,
+    apiUrl: backend.apiUrl,
+    s3Endpoint: backend.s3Endpoint,
+    submissionsBucket: SUBMISSIONS_BUCKET,
+    artifactsBucket: ARTIFACTS_BUCKET,
+    startedAt: new Date().toISOString(),
+  });
+  io.out(
+    describeEmbeddedBackend({ apiUrl: backend.apiUrl, s3Endpoint: backend.s3Endpoint, stateDir }),
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  io.out(`received ${signal}; finishing runs in progress and stopping\n`);
+  await backend.stop();
+  await removeBackendFile(stateDir);
+  io.out('stopped\n');
+
+  return EXIT.ok;
+}
+
+function readPort(flag: string, text: string | undefined): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`${flag} must be a port number from 0 to 65535 (received ${text})`);
+  }
+
+  return port;
+}

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import type { ClusterRecord, Revision } from '../schemas/revision.ts';
+import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
+import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+
+/** `kube-aws status <cluster>`: latest and last applied revision, the lock and the queue. */
+export async function runStatusCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      api: { type: 'string' },
+      'state-dir': { type: 'string' },
+      format: { type: 'string', default: 'text' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1)
+    throw new UsageError(`status needs exactly one cluster name (received ${positionals.length})`);
+  if (values.format !== 'text' && values.format !== 'json') {
+    throw new UsageError(`--format must be text or json (received ${values.format})`);
+  }
+  const cluster = encodeURIComponent(positionals[0]!);
+
+  const session = await openBackendSession(values, io);
+  try {
+    const recordAnswer = await callApi(session, 'GET', `/clusters/${cluster}`);
+    if (recordAnswer.status !== 200) {
+      io.err(`kube-aws status: ${describeApiError(recordAnswer)}\n`);
+      return EXIT.failed;
+    }
+    const record = recordAnswer.body as ClusterRecord;
+    const listAnswer = await callApi(session, 'GET', `/clusters/${cluster}/revisions`);
+    const revisions =
+      listAnswer.status === 200 ? (listAnswer.body as { revisions: Revision[] }).revisions : [];
+    const latest = revisions.find((revision) => revision.revision === record.latestRevision);
+    const queued = revisions
+      .filter((revision) => revision.status === 'QUEUED')
+      .map((revision) => revision.revision)
+      .sort((a, b) => a - b);
+    if (values.format === 'json') {
+      io.out(`${JSON.stringify({ ...record, latestStatus: latest?.status, queued }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    io.out(`cluster       ${record.cluster}\n`);
+    io.out(
+      `latest        ${record.latestRevision}${latest === undefined ? '' : ` ${latest.status} (updated ${latest.updatedAt})`}\n`,
+    );
+    io.out(`last applied  ${record.lastApplied ?? 'none'}\n`);
+    io.out(
+      `lock          ${record.lock === undefined ? 'free' : `held by revision ${record.lock.revision} until ${record.lock.expiresAt}`}\n`,
+    );
+    io.out(`queued        ${queued.length === 0 ? 'none' : queued.join(', ')}\n`);
+
+    return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
+import type { ExecutionEvent } from '../ports/workflow.ts';
+import type { ValidationReport } from '../schemas/finding.ts';
+import type { Revision } from '../schemas/revision.ts';
+import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
+import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+import { describeChangePreview } from './describe-change-preview.ts';
+import { followExecution } from './follow-execution.ts';
+import { readInputFile } from './read-input-file.ts';
+
+const SUCCESSFUL = new Set(['PLANNED', 'APPLIED', 'NOOP']);
+const FOLLOW_DEADLINE_MS = 2 * 60 * 60 * 1000;
+
+/** `kube-aws up <file> [--api URL]`: submit, follow the run state by state, print the outcome. */
+export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { api: { type: 'string' }, 'state-dir': { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1)
+    throw new UsageError(`up needs exactly one file (received ${positionals.length})`);
+  const input = await readInputFile(positionals[0]!, io);
+
+  const started = Date.now();
+  const session = await openBackendSession(values, io);
+  try {
+    io.out(`using ${session.description}\n`);
+    const answer = await callApi(session, 'POST', '/clusters', {
+      text: input.text,
+      contentType: 'application/yaml',
+    });
+    if (answer.status === 400 && (answer.body as PublicReport).errors !== undefined) {
+      const report = answer.body as PublicReport;
+      const relabelled = relabel(report, input.displayName);
+      io.err(`${formatFindingsText(relabelled).trimEnd()}\n`);
+      io.err(`${input.displayName}: not submitted (${report.errors.length} errors)\n`);
+      return EXIT.failed;
+    }
+    if (answer.status !== 202) {
+      io.err(`kube-aws up: ${describeApiError(answer)}\n`);
+      return EXIT.failed;
+    }
+    const submitted = answer.body as { cluster: string; revision: number; executionArn: string };
+    io.out(`revision ${submitted.revision} of cluster ${submitted.cluster} submitted\n`);
+    io.out(`execution ${submitted.executionArn}\n`);
+
+    const revision = await followExecution(session, {
+      cluster: submitted.cluster,
+      revision: submitted.revision,
+      deadlineMs: FOLLOW_DEADLINE_MS,
+      onEvent: (event, events) => printEvent(event, events, io),
+    });
+    printOutcome(revision, (Date.now() - started) / 1000, io);
+
+    return SUCCESSFUL.has(revision.status) ? EXIT.ok : EXIT.failed;
+  } finally {
+    await session.close();
+  }
+}
+
+function printEvent(event: ExecutionEvent, events: readonly ExecutionEvent[], io: CliIo): void {
+  const state = event.state ?? '';
+  if (event.type === 'StateExited') {
+    const entered = events.findLast(
+      (candidate) => candidate.type === 'StateEntered' && candidate.state === state,
+    );
+    const seconds =
+      entered === undefined
+        ? 0
+        : (Date.parse(event.timestamp) - Date.parse(entered.timestamp)) / 1000;
+    io.out(`  ${state.padEnd(18)} succeeded  ${seconds.toFixed(2)}s\n`);
+  } else if (event.type === 'StateFailed') {
+    io.out(`  ${state.padEnd(18)} failed     ${event.error ?? 'Error'}: ${event.cause ?? ''}\n`);
+  } else if (event.type === 'StateRetried') {
+    io.out(`  ${state.padEnd(18)} retrying   ${event.cause ?? ''}\n`);
+  }
+}
+
+function printOutcome(revision: Revision, seconds: number, io: CliIo): void {
+  io.out(
+    `revision ${revision.revision} of cluster ${revision.cluster}: ${revision.status} (${seconds.toFixed(1)}s)\n`,
+  );
+  if (revision.status === 'PLANNED') {
+    io.out(
+      'nothing was deployed: the embedded backend computes the change and records it as PLANNED.\n',
+    );
+    io.out('Point AWS_ENDPOINT_URL or AWS credentials at an account (see README) to apply it.\n');
+  }
+  const preview = describeChangePreview(revision.changeSummary);
+  if (preview !== '') io.out(`change preview:\n${preview}\n`);
+  if (revision.error !== undefined)
+    io.out(`error: ${revision.error.name}: ${revision.error.message}\n`);
+}
+
+/**
+ * The API's public findings carry no severity (their list says it) and name the uploaded
+ * document; restore the severity and show the path the user typed.
+ */
+export function relabel(report: PublicReport, file: string): ValidationReport {
+  return {
+    valid: report.valid,
+    errors: report.errors.map((finding) => ({ ...finding, file, severity: 'error' as const })),
+    warnings: report.warnings.map((finding) => ({
+      ...finding,
+      file,
+      severity: 'warning' as const,
+    })),
+  };
+}
