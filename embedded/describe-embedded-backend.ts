@@ -1,0 +1,27 @@
+import { S3RVER_CREDENTIALS, SUBMISSIONS_BUCKET } from './start-embedded-backend.ts';
+
+/** What `serve` prints on start: where things are and the two ways to submit a cluster. */
+export function describeEmbeddedBackend(backend: {
+  apiUrl: string;
+  s3Endpoint: string;
+  stateDir: string;
+}): string {
+  const { accessKeyId, secretAccessKey } = S3RVER_CREDENTIALS;
+
+  return `kube-aws embedded backend (nothing here talks to AWS; applies are recorded as PLANNED)
+  HTTP API     ${backend.apiUrl}
+  S3 endpoint  ${backend.s3Endpoint}  (bucket ${SUBMISSIONS_BUCKET})
+  state        ${backend.stateDir}
+
+Submit over HTTP:
+  curl -X POST --data-binary @examples/cluster.yaml -H 'Content-Type: application/yaml' ${backend.apiUrl}/clusters
+
+Submit by upload (the answer lands beside it as validation.json):
+  AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --region us-east-1 --endpoint-url ${backend.s3Endpoint} s3 cp examples/cluster.yaml s3://${SUBMISSIONS_BUCKET}/clusters/demo/cluster.yaml
+
+Follow it:
+  npx kube-aws history demo
+
+Stop with Ctrl-C.
+`;
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
+import { MAX_BODY_BYTES } from '../http-api/api-types.ts';
+import { handleApiRequest } from '../http-api/handle-api-request.ts';
+import { describeError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
+import type { Deps } from '../pipeline/deps.ts';
+
+export interface ApiServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The HTTP API on 127.0.0.1 only: the embedded backend has no authentication of its own. */
+export async function startApiServer(options: { port: number; deps: Deps }): Promise<ApiServer> {
+  const identity = `local:${safeUserName()}`;
+  const server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const correlationHeader = req.headers['x-correlation-id'];
+      const response = await handleApiRequest(
+        {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          headers: flattenHeaders(req),
+          body,
+          identity,
+          correlationId: typeof correlationHeader === 'string' ? correlationHeader : randomUUID(),
+        },
+        options.deps,
+      );
+      res.writeHead(response.status, response.headers);
+      res.end(response.body);
+    })().catch((error: unknown) => {
+      logger.error('api server request failed', { error: describeError(error) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"error":{"code":"INTERNAL","message":"the request failed inside the backend"}}\n');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Reads at most one byte over the limit, which is enough for the router to answer 413. */
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
+    size += buffer.byteLength;
+  }
+  if (size === 0) return undefined;
+
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  return headers;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // Containers without a passwd entry for the uid have no user name to report.
+    return `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}

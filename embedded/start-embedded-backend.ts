@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDbRevisionStore,
+  revisionTableDefinition,
+} from '../adapters/aws/dynamodb-revision-store.ts';
+import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
+import { LocalCloudInventory } from '../adapters/embedded/local-cloud-inventory.ts';
+import { LocalDnsZones } from '../adapters/embedded/local-dns-zones.ts';
+import { LocalKeyService } from '../adapters/embedded/local-key-service.ts';
+import { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
+import { PreviewDeployer } from '../adapters/embedded/preview-deployer.ts';
+import { describeError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
+import type { Deps } from '../pipeline/deps.ts';
+import { handleS3Upload } from '../pipeline/handle-s3-upload.ts';
+import { runTask } from '../pipeline/run-task.ts';
+import { startApiServer } from './start-api-server.ts';
+
+// s3rver and dynalite ship CommonJS without type declarations; these are their typed entry points.
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: {
+  path?: string;
+  createTableMs?: number;
+}) => Server;
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  on(event: 'event', listener: (event: S3EventRecords) => void): void;
+}
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+
+interface S3EventRecords {
+  Records: Array<{ eventName: string; s3: { bucket: { name: string }; object: { key: string } } }>;
+}
+
+export const EMBEDDED_REGION = 'us-east-1';
+export const SUBMISSIONS_BUCKET = 'kube-aws-submissions';
+export const ARTIFACTS_BUCKET = 'kube-aws-artifacts';
+const REVISIONS_TABLE = 'kube-aws-revisions';
+/** s3rver checks SigV4 signatures made with this access key and secret. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface EmbeddedBackendOptions {
+  stateDir: string;
+  /** HTTP API port on 127.0.0.1; 0 picks a free one. */
+  apiPort: number;
+  /** S3 endpoint port on 127.0.0.1; 0 picks a free one. */
+  s3Port: number;
+  /** Milliseconds the Wait state pauses (tests); the definition's value otherwise. */
+  waitOverrideMs?: number;
+  retryIntervalOverrideMs?: number;
+}
+
+export interface EmbeddedBackend {
+  apiUrl: string;
+  s3Endpoint: string;
+  deps: Deps;
+  workflow: LocalWorkflow;
+  /** Resolves when every upload being handled and every run started here has finished. */
+  waitForIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole product on 127.0.0.1 with state on disk: s3rver for both buckets, dynalite for the
+ * revisions table, the local key file, the preview deployer and the provision definition run by
+ * aws-local-stepfunctions. Uploads of `clusters/<name>/cluster.yaml` start a run in-process.
+ */
+export async function startEmbeddedBackend(
+  options: EmbeddedBackendOptions,
+): Promise<EmbeddedBackend> {
+  const { stateDir } = options;
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+
+  const s3 = new S3rver({
+    address: '127.0.0.1',
+    port: options.s3Port,
+    silent: true,
+    directory: path.join(stateDir, 's3'),
+    configureBuckets: [{ name: SUBMISSIONS_BUCKET }, { name: ARTIFACTS_BUCKET }],
+  });
+  const s3Address = await s3.run();
+  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+
+  const dynamo = dynalite({ path: path.join(stateDir, 'dynamodb'), createTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(0, '127.0.0.1', () => resolve());
+  });
+  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const dynamoClient = {
+    region: EMBEDDED_REGION,
+    endpoint: dynamoEndpoint,
+    credentials: S3RVER_CREDENTIALS,
+  };
+  await ensureRevisionTable(dynamoClient);
+
+  const storeOptions = {
+    region: EMBEDDED_REGION,
+    endpoint: s3Endpoint,
+    credentials: S3RVER_CREDENTIALS,
+    forcePathStyle: true,
+    templateUrlStyle: 'path' as const,
+  };
+  const artifacts = new S3ObjectStore({ ...storeOptions, bucket: ARTIFACTS_BUCKET });
+  const submissions = new S3ObjectStore({ ...storeOptions, bucket: SUBMISSIONS_BUCKET });
+  const revisions = new DynamoDbRevisionStore({ tableName: REVISIONS_TABLE, client: dynamoClient });
+
+  // The workflow calls back into the deps that contain it; the closure resolves after both exist.
+  const workflow: LocalWorkflow = new LocalWorkflow({
+    stateDir,
+    runTask: (input) => runTask(input, deps),
+    ...(options.waitOverrideMs === undefined ? {} : { waitOverrideMs: options.waitOverrideMs }),
+    ...(options.retryIntervalOverrideMs === undefined
+      ? {}
+      : { retryIntervalOverrideMs: options.retryIntervalOverrideMs }),
+  });
+  const deps: Deps = {
+    artifacts,
+    revisions,
+    keys: await LocalKeyService.open(stateDir),
+    deployer: new PreviewDeployer(),
+    dns: await LocalDnsZones.open(path.join(stateDir, 'zones.json')),
+    inventory: new LocalCloudInventory(),
+    workflow,
+    queueMode: 'queue',
+    now: () => new Date(),
+  };
+
+  const uploads = new Set<Promise<void>>();
+  s3.on('event', (event) => {
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      if (record.s3.bucket.name !== SUBMISSIONS_BUCKET) continue;
+      const pending = handleS3Upload(
+        {
+          bucket: SUBMISSIONS_BUCKET,
+          key: record.s3.object.key,
+          submitter: 'local:s3-upload',
+          correlationId: randomUUID(),
+        },
+        { ...deps, submissions },
+      )
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          logger.error('s3 upload handling failed', { error: describeError(error) });
+        })
+        .finally(() => uploads.delete(pending));
+      uploads.add(pending);
+    }
+  });
+
+  const api = await startApiServer({ port: options.apiPort, deps });
+
+  const waitForIdle = async () => {
+    while (uploads.size > 0) await Promise.all([...uploads]);
+    await workflow.waitForIdle();
+  };
+
+  return {
+    apiUrl: api.url,
+    s3Endpoint,
+    deps,
+    workflow,
+    waitForIdle,
+    stop: async () => {
+      await api.stop();
+      await waitForIdle();
+      artifacts.destroy();
+      submissions.destroy();
+      revisions.destroy();
+      await s3.close();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}
+
+async function ensureRevisionTable(
+  client: ConstructorParameters<typeof DynamoDBClient>[0],
+): Promise<void> {
+  const dynamodb = new DynamoDBClient(client ?? {});
+  try {
+    await dynamodb.send(new DescribeTableCommand({ TableName: REVISIONS_TABLE }));
+  } catch (error: unknown) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await dynamodb.send(new CreateTableCommand(revisionTableDefinition(REVISIONS_TABLE)));
+  } finally {
+    dynamodb.destroy();
+  }
+}

@@ -1,0 +1,104 @@
+import { toPublicReport } from '../cluster-config/format-findings.ts';
+import { artifactKeys } from '../lib/artifact-keys.ts';
+import { describeError, isProductError, ValidationError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { Finding } from '../schemas/finding.ts';
+import type { Deps } from './deps.ts';
+import { submitClusterYaml } from './submit.ts';
+
+const SUBMISSION_KEY = /^clusters\/([a-zA-Z][-a-zA-Z0-9]*)\/cluster\.yaml$/;
+
+export interface S3Upload {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** The principal that made the upload, as S3 or EventBridge reports it. */
+  submitter: string;
+  correlationId: string;
+}
+
+export type S3UploadOutcome =
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'submitted'; cluster: string; revision: number; executionArn: string }
+  | { outcome: 'rejected'; cluster: string; code: string };
+
+/**
+ * Submits an upload of `clusters/<name>/cluster.yaml` and writes the answer beside it as
+ * `validation.json`, so an uploader who cannot see the console still learns what happened.
+ * Errors the uploader caused end in that file; a dependency failure is rethrown for a retry.
+ */
+export async function handleS3Upload(
+  upload: S3Upload,
+  deps: Deps & { submissions: ObjectStore },
+): Promise<S3UploadOutcome> {
+  const match = SUBMISSION_KEY.exec(upload.key);
+  if (match?.[1] === undefined) return { outcome: 'ignored', reason: 'not a cluster.yaml key' };
+  const pathCluster = match[1];
+  const body = await deps.submissions.get(upload.key);
+  if (body === undefined) return { outcome: 'ignored', reason: 'object no longer exists' };
+
+  try {
+    const submitted = await submitClusterYaml(
+      {
+        text: Buffer.from(body).toString('utf8'),
+        file: 'cluster.yaml',
+        expectedCluster: pathCluster,
+        source: {
+          kind: 's3',
+          bucket: upload.bucket,
+          key: upload.key,
+          ...(upload.versionId === undefined ? {} : { versionId: upload.versionId }),
+        },
+        submitter: upload.submitter,
+        correlationId: upload.correlationId,
+      },
+      deps,
+    );
+    await writeValidation(deps.submissions, pathCluster, {
+      valid: true,
+      cluster: submitted.cluster,
+      revision: submitted.revision,
+      executionArn: submitted.executionArn,
+      links: { revision: `/clusters/${submitted.cluster}/revisions/${submitted.revision}` },
+      errors: [],
+      warnings: submitted.warnings ?? [],
+    });
+    logger.info('s3 submission accepted', {
+      cluster_name: submitted.cluster,
+      revision: submitted.revision,
+    });
+
+    return { outcome: 'submitted', ...submitted };
+  } catch (error: unknown) {
+    if (!isProductError(error) || error.status >= 500) throw error;
+    const findings = error instanceof ValidationError ? (error.findings as Finding[]) : [];
+    const report = toPublicReport({
+      valid: false,
+      errors: findings.filter((finding) => finding.severity === 'error'),
+      warnings: findings.filter((finding) => finding.severity === 'warning'),
+    });
+    await writeValidation(deps.submissions, pathCluster, {
+      ...report,
+      error: { code: error.code, message: error.message },
+    });
+    logger.info('s3 submission rejected', {
+      cluster_name: pathCluster,
+      error: describeError(error),
+    });
+
+    return { outcome: 'rejected', cluster: pathCluster, code: error.code };
+  }
+}
+
+async function writeValidation(
+  store: ObjectStore,
+  cluster: string,
+  content: unknown,
+): Promise<void> {
+  await store.put(
+    artifactKeys.submissionValidation(cluster),
+    `${JSON.stringify(content, null, 2)}\n`,
+    'application/json',
+  );
+}
