@@ -1,0 +1,159 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { InvariantError, ValidationError } from '../lib/errors.ts';
+import { sha256Hex } from '../lib/hash.ts';
+import type { KeyService } from '../ports/key-service.ts';
+import type { ClusterConfig } from '../schemas/cluster-config.ts';
+import { backendEncryptionContext } from '../schemas/node-assets.ts';
+import type { ManifestAsset } from './asset-manifest.ts';
+import {
+  exportPrivateKeyPem,
+  exportPublicKeyPem,
+  fingerprintPublicKey,
+  generateRsaKeyPair,
+  issueCertificate,
+  type RsaKeyPair,
+} from './issue-certificate.ts';
+import type { AssetDecision } from './plan-asset-changes.ts';
+
+const DAY_MS = 86_400_000;
+// Nodes whose clock runs a little behind must still accept a certificate issued seconds ago.
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface BuildAssetEntriesInput {
+  cluster: string;
+  revision: number;
+  config: ClusterConfig;
+  decisions: readonly AssetDecision[];
+  keys: KeyService;
+  now: Date;
+}
+
+/**
+ * Turns decisions into manifest entries: reused entries are copied unchanged, issued ones get a
+ * fresh key pair, sealed at once under the backend context, and a certificate signed by their CA.
+ * Private keys exist in plaintext only inside this call; a reused CA key is unsealed here, in
+ * memory, only to sign.
+ */
+export async function buildAssetEntries(input: BuildAssetEntriesInput): Promise<ManifestAsset[]> {
+  const validity = describeValidity(input.config, input.now);
+  const toIssue = input.decisions.filter((decision) => decision.action === 'issue');
+  const pairs = await Promise.all(toIssue.map(() => generateRsaKeyPair()));
+  const freshKeys = new Map<string, RsaKeyPair>(
+    toIssue.map((decision, index) => [decision.spec.name, pairs[index] as RsaKeyPair]),
+  );
+  const signingKeys = new Map<string, KeyObject>();
+  const entries = new Map<string, ManifestAsset>();
+
+  for (const decision of input.decisions) {
+    const { spec, previous } = decision;
+    if (decision.action === 'reuse' && previous !== undefined) {
+      entries.set(spec.name, { ...previous, action: 'reused', reason: 'unchanged' });
+      continue;
+    }
+
+    const pair = freshKeys.get(spec.name);
+    if (pair === undefined) throw new InvariantError(`asset ${spec.name} must have a fresh key`);
+    const context = backendEncryptionContext(input.cluster, spec.name);
+    const sealed = await input.keys.encrypt(
+      Buffer.from(exportPrivateKeyPem(pair.privateKey), 'utf8'),
+      context,
+    );
+    const publicKey = exportPublicKeyPem(pair.publicKey);
+    const base: ManifestAsset = {
+      name: spec.name,
+      kind: spec.kind,
+      action: 'issued',
+      reason: decision.reason,
+      issuedAtRevision: input.revision,
+      fingerprint: fingerprintPublicKey(pair.publicKey),
+      publicKey,
+      publicKeyFingerprint: fingerprintPublicKey(pair.publicKey),
+      keyId: input.keys.keyId,
+      sealedKey: Buffer.from(sealed).toString('base64'),
+    };
+    if (spec.kind === 'ca') signingKeys.set(spec.name, pair.privateKey);
+    if (decision.request === undefined) {
+      entries.set(spec.name, base);
+      continue;
+    }
+
+    const issuer = spec.issuer === undefined ? undefined : entries.get(spec.issuer);
+    if (spec.issuer !== undefined && issuer?.certificate === undefined) {
+      throw new InvariantError(`asset ${spec.name} must follow its issuer ${spec.issuer}`);
+    }
+    const notAfter =
+      issuer?.notAfter === undefined
+        ? new Date(validity.issuedAt + validity.caDays * DAY_MS)
+        : new Date(
+            Math.min(validity.issuedAt + validity.certDays * DAY_MS, Date.parse(issuer.notAfter)),
+          );
+    const signingKey =
+      issuer === undefined ? pair.privateKey : await unsealSigningKey(input, issuer, signingKeys);
+    const certificate = issueCertificate({
+      request: decision.request,
+      publicKey: pair.publicKey,
+      signingKey,
+      issuerCertificatePem: issuer?.certificate,
+      notBefore: validity.notBefore,
+      notAfter,
+    });
+    entries.set(spec.name, {
+      ...base,
+      fingerprint: sha256Hex(certificate),
+      request: decision.request,
+      certificate,
+      serialNumber: readSerialNumber(certificate),
+      notBefore: validity.notBefore.toISOString(),
+      notAfter: notAfter.toISOString(),
+      issuer: spec.issuer,
+      issuerFingerprint: issuer?.fingerprint,
+    });
+  }
+
+  return [...entries.values()];
+}
+
+/** The CA key that signs a leaf: fresh in memory, or unsealed once per run from the manifest. */
+async function unsealSigningKey(
+  input: BuildAssetEntriesInput,
+  issuer: ManifestAsset,
+  cache: Map<string, KeyObject>,
+): Promise<KeyObject> {
+  const cached = cache.get(issuer.name);
+  if (cached !== undefined) return cached;
+
+  const plaintext = await input.keys.decrypt(
+    Buffer.from(issuer.sealedKey, 'base64'),
+    backendEncryptionContext(input.cluster, issuer.name),
+  );
+  try {
+    const key = createPrivateKey({ key: Buffer.from(plaintext), format: 'pem' });
+    cache.set(issuer.name, key);
+
+    return key;
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+function describeValidity(config: ClusterConfig, now: Date) {
+  for (const field of ['tlsCADurationDays', 'tlsCertDurationDays'] as const) {
+    if (config[field] <= 0) {
+      throw new ValidationError(`${field} must be greater than 0 (received ${config[field]})`);
+    }
+  }
+
+  // X.509 times have whole seconds; the manifest must state exactly what the certificate says.
+  const issuedAt = Math.floor(now.getTime() / 1000) * 1000;
+
+  return {
+    issuedAt,
+    notBefore: new Date(issuedAt - CLOCK_SKEW_MS),
+    caDays: config.tlsCADurationDays,
+    certDays: config.tlsCertDurationDays,
+  };
+}
+
+function readSerialNumber(certificatePem: string): string {
+  return new X509Certificate(certificatePem).serialNumber;
+}
