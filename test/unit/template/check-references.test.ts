@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are CloudFormation Fn::Sub syntax
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from '../../../lib/errors.ts';
 import { checkReferences, findBrokenReferences } from '../../../stack/template/check-references.ts';

@@ -1,3 +1,5 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: assertions walk rendered template JSON freely
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are CloudFormation Fn::Sub syntax
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../lib/errors.ts';
 import { type ClusterConfigInput, ClusterConfigSchema } from '../../../schemas/cluster-config.ts';
