@@ -23,7 +23,7 @@ export const FORMAT_ETCD_SCRIPT = '/opt/bin/format-etcd-volume';
  * version makes later boots skip the download.
  */
 function renderInstallBinariesScript(context: NodeContext): string {
-  const binaries = context.role === 'controller' ? 'kubelet kubectl' : 'kubelet';
+  const binaries = context.role === 'controller' ? '(kubelet kubectl)' : '(kubelet)';
 
   return `#!/bin/bash
 # Installs the pinned Kubernetes node binaries; run by kubelet-install.service.
@@ -45,8 +45,9 @@ fetch_verified() {
   fi
 }
 
+binaries=${binaries}
 mkdir -p /opt/bin /opt/cni/bin
-for binary in ${binaries}; do
+for binary in "\${binaries[@]}"; do
   marker="/opt/bin/.\${binary}-${context.config.kubernetesVersion}"
   [[ -f "\${marker}" ]] && continue
   tmp="$(mktemp /opt/bin/."\${binary}".XXXXXX)"
@@ -155,7 +156,8 @@ ${install}
  * After=/Requires= make the order hold on every later boot too.
  */
 export function renderNodeUnits(context: NodeContext): RenderedUnit[] {
-  const deviceUnit = 'dev-xvdf.device';
+  // systemd names a device unit after its path: /dev/xvdf is dev-xvdf.device.
+  const deviceUnit = `${ETCD_DATA_DEVICE.slice(1).replaceAll('/', '-')}.device`;
   const units: RenderedUnit[] = [
     {
       name: 'kubelet-install.service',
@@ -174,7 +176,15 @@ export function renderNodeUnits(context: NodeContext): RenderedUnit[] {
         name: 'format-etcd-volume.service',
         content: oneshot(
           'Create the etcd data filesystem on first boot',
-          [`Requires=${deviceUnit}`, `After=${deviceUnit}`, 'Before=var-lib-etcd.mount'],
+          // The mount sits before local-fs.target, which default dependencies would order this
+          // service after: without DefaultDependencies=no the two form a cycle.
+          [
+            'DefaultDependencies=no',
+            `Requires=${deviceUnit}`,
+            `After=${deviceUnit}`,
+            'Before=var-lib-etcd.mount shutdown.target',
+            'Conflicts=shutdown.target',
+          ],
           FORMAT_ETCD_SCRIPT,
           'RequiredBy=var-lib-etcd.mount',
         ),
