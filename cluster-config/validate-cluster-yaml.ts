@@ -28,7 +28,12 @@ export interface ClusterYamlResult {
 }
 
 /** Problems after which nothing else can be checked meaningfully. */
-const FATAL_SOURCE_RULES = new Set(['yaml-syntax', 'nesting-too-deep', 'yaml-alias-limit']);
+const FATAL_SOURCE_RULES = new Set([
+  'yaml-syntax',
+  'nesting-too-deep',
+  'yaml-alias-limit',
+  'non-scalar-key',
+]);
 const SEMANTIC_RULES = [checkIdentity, checkDns, checkNetwork, checkCapacity];
 const WHOLE_FILE: Position = { line: 0, column: 0 };
 

@@ -136,12 +136,20 @@ export function parseYamlSource(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const locator = new SourceLocator(doc, lineCounter);
-  const problems: SourceProblem[] = doc.errors.map((error) => ({
-    rule: 'yaml-syntax',
-    message: `invalid YAML: ${lowerFirst(error.message)}`,
-    path: [],
-    position: locator.positionOf(error.pos[0]),
-  }));
+  const problems: SourceProblem[] = [];
+  for (const error of doc.errors) {
+    const position = locator.positionOf(error.pos[0]);
+    // One parse error often cascades into more at the same spot; the first says it best.
+    const repeated = problems.some(
+      (seen) => seen.position.line === position.line && seen.position.column === position.column,
+    );
+    if (repeated) continue;
+    const message =
+      error.code === 'MULTIPLE_DOCS'
+        ? 'the file must hold one document; remove the second ---'
+        : lowerFirst(error.message);
+    problems.push({ rule: 'yaml-syntax', message: `invalid YAML: ${message}`, path: [], position });
+  }
   if (problems.length > 0) return { locator, problems };
 
   collectStructureProblems(doc.contents, [], 0, locator, problems);
@@ -197,7 +205,7 @@ function collectStructureProblems(
     if (keyText === undefined) {
       problems.push({
         rule: 'non-scalar-key',
-        message: `${formatPath(path) || 'document'} has a key that is not a plain name`,
+        message: `${formatPath(path) || 'the top level'} has a key that is not a plain name`,
         path,
         position,
       });

@@ -6,6 +6,10 @@ import type { RuleContext } from './rule-context.ts';
 
 const CLUSTER_NAME_PATTERN = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+export function isRegionName(region: string): boolean {
+  return REGION_PATTERN.test(region);
+}
 const KMS_ARN_PATTERN =
   /^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):(key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias\/[a-zA-Z0-9/_-]{1,250})$/;
 const RESOURCE_ID_PATTERNS = {

@@ -13,6 +13,7 @@ import {
 import { formatReceived } from '../describe-schema-issue.ts';
 import type { ConfigPath } from '../yaml-source.ts';
 import { formatPath } from '../yaml-source.ts';
+import { isRegionName } from './identity-rules.ts';
 import type { RuleContext } from './rule-context.ts';
 
 /** VPC, subnets, controller addresses and the cluster-internal pod and service ranges. */
@@ -159,7 +160,7 @@ function checkAvailabilityZone(
     return;
   }
   const rest = zone.startsWith(region) ? zone.slice(region.length) : undefined;
-  if (region !== '' && (rest === undefined || !/^([a-z]|-[a-z0-9-]+[a-z])$/.test(rest))) {
+  if (isRegionName(region) && (rest === undefined || !/^([a-z]|-[a-z0-9-]+[a-z])$/.test(rest))) {
     context.error(
       'availability-zone-region',
       path,

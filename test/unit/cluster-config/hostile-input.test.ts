@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { validateClusterYaml } from '../../../cluster-config/validate-cluster-yaml.ts';
+
+/** Ten levels of nine aliases each: 9^10 (about 3.5 billion) nodes once expanded. */
+function buildAliasBomb(): string {
+  const lines = ['l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+  for (let level = 1; level <= 10; level += 1) {
+    lines.push(
+      `l${level}: &l${level} [${Array(9)
+        .fill(`*l${level - 1}`)
+        .join(', ')}]`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('hostile cluster.yaml input', () => {
+  it('rejects a billion-laughs alias bomb without expanding it', () => {
+    const before = process.memoryUsage().heapUsed;
+    const { report } = validateClusterYaml(buildAliasBomb());
+    const growth = process.memoryUsage().heapUsed - before;
+
+    expect(report.errors.map((finding) => finding.rule)).toEqual(['yaml-alias-limit']);
+    // The expanded document would need gigabytes; refusing it must stay within a few MiB.
+    expect(growth).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('reports a key named __proto__ in a list item without polluting Object.prototype', () => {
+    const text = [
+      'clusterName: demo',
+      'subnets:',
+      '  - __proto__: {polluted: yes}',
+      '    availabilityZone: us-east-1a',
+      '    instanceCIDR: 10.0.0.0/24',
+      '',
+    ].join('\n');
+    const { report } = validateClusterYaml(text);
+    expect(report.errors.filter((finding) => finding.rule === 'unknown-key')).toEqual([
+      {
+        severity: 'error',
+        file: 'cluster.yaml',
+        line: 3,
+        column: 5,
+        path: 'subnets[0].__proto__',
+        rule: 'unknown-key',
+        message: 'subnets[0].__proto__ is not a known key',
+      },
+    ]);
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+});

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateClusterYaml } from '../../../cluster-config/validate-cluster-yaml.ts';
+
+function validateFixture(name: string) {
+  return validateClusterYaml(readFileSync(`test/fixtures/kube-aws-2016/${name}`, 'utf8'), name);
+}
+
+describe('kube-aws 2016 files', () => {
+  it('accepts a v0.8.3 file unchanged, warning only about what is no longer used', () => {
+    const { report, config } = validateFixture('cluster-v0.8.3.yaml');
+    expect(report.errors).toEqual([]);
+    expect(
+      report.warnings.map((finding) => `${finding.line}:${finding.column} ${finding.message}`),
+    ).toEqual([
+      '34:1 kubernetesVersion v1.4.3_coreos.0 is a hyperkube tag that registry.k8s.io does not serve; v1.34.2 is used instead',
+      '35:1 hyperkubeImageRepo is ignored; images come from registry.k8s.io with pinned versions',
+      '36:1 containerRuntime docker is no longer supported by Kubernetes; containerd is used instead',
+    ]);
+    expect(config).toMatchObject({
+      hostedZoneId: 'Z3M3LMPEXAMPLE',
+      workerSpotPrice: 0.05,
+      kubernetesVersion: 'v1.34.2',
+      containerRuntime: 'containerd',
+      subnets: [
+        { availabilityZone: 'us-west-2a', instanceCIDR: '10.0.0.0/24' },
+        { availabilityZone: 'us-west-2b', instanceCIDR: '10.0.1.0/24' },
+      ],
+    });
+  });
+
+  it('accepts a v0.6.1 single-AZ file with hostedZone, warning that hostedZone is deprecated', () => {
+    const { report, config } = validateFixture('cluster-v0.6.1.yaml');
+    expect(report.errors).toEqual([]);
+    expect(
+      report.warnings.map((finding) => `${finding.line}:${finding.column} ${finding.rule}`),
+    ).toEqual(['8:1 deprecated-key', '25:1 deprecated-value', '26:1 deprecated-key']);
+    expect(config?.hostedZone).toBe('example.com.');
+    expect(config?.subnets).toEqual([
+      { availabilityZone: 'us-east-1c', instanceCIDR: '10.0.0.0/24' },
+    ]);
+  });
+});
