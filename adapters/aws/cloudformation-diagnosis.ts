@@ -1,0 +1,105 @@
+import type {
+  DescribeStackEventsCommandOutput,
+  DescribeStackResourcesCommandOutput,
+  StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import {
+  DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
+} from '@aws-sdk/client-cloudformation';
+
+/** Sends one CloudFormation command; the deployer's guarded `call`. */
+export type CloudFormationCall = <O>(operation: string, command: object) => Promise<O>;
+
+/** Events that only echo another resource's failure and hide the real cause. */
+const ECHO_REASONS = [
+  /resource creation cancelled/i,
+  /resource update cancelled/i,
+  /resource deletion cancelled/i,
+  /the following resource\(s\) failed to/i,
+];
+
+/** Stack events are newest first; reading this many pages reaches any single operation's start. */
+const MAX_EVENT_PAGES = 20;
+
+/**
+ * The first real failure of the operation that carried `clientToken`: the oldest `*_FAILED`
+ * event of that operation whose reason is not an echo ("Resource creation cancelled") of another
+ * resource's failure. Undefined when the events name no cause.
+ */
+export async function findFailureCause(
+  call: CloudFormationCall,
+  stackName: string,
+  clientToken: string,
+): Promise<string | undefined> {
+  const failures: StackEvent[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_EVENT_PAGES; page++) {
+    const output = await call<DescribeStackEventsCommandOutput>(
+      'DescribeStackEvents',
+      new DescribeStackEventsCommand({ StackName: stackName, NextToken: nextToken }),
+    );
+    for (const event of output.StackEvents ?? []) {
+      if (event.ClientRequestToken !== clientToken) continue;
+      if (!event.ResourceStatus?.endsWith('_FAILED')) continue;
+      const reason = event.ResourceStatusReason ?? '';
+      if (reason === '' || ECHO_REASONS.some((pattern) => pattern.test(reason))) continue;
+      failures.push(event);
+    }
+    nextToken = output.NextToken;
+    if (nextToken === undefined) break;
+  }
+  const first = failures.at(-1);
+  if (first === undefined) return undefined;
+
+  return `${first.LogicalResourceId} (${first.ResourceType}) ${first.ResourceStatus}: ${first.ResourceStatusReason}`;
+}
+
+/** What an operator must run for a stack that CloudFormation cannot move on its own. */
+export async function describeRecovery(
+  call: CloudFormationCall,
+  stackName: string,
+  stackStatus: string,
+): Promise<{ cause: string; remedy: string }> {
+  const output = await call<DescribeStackResourcesCommandOutput>(
+    'DescribeStackResources',
+    new DescribeStackResourcesCommand({ StackName: stackName }),
+  );
+  const failed = (output.StackResources ?? []).filter((resource) =>
+    resource.ResourceStatus?.endsWith('_FAILED'),
+  );
+  const ids = failed.map((resource) => resource.LogicalResourceId ?? '?');
+  const reasons = failed
+    .map(
+      (resource) =>
+        `${resource.LogicalResourceId}: ${resource.ResourceStatusReason ?? 'no reason given'}`,
+    )
+    .join('; ');
+  const cause = `stack ${stackName} is ${stackStatus}${reasons === '' ? '' : ` (${reasons})`}`;
+
+  switch (stackStatus) {
+    case 'UPDATE_ROLLBACK_FAILED':
+      return {
+        cause,
+        remedy:
+          ids.length === 0
+            ? `fix the cause, then run: aws cloudformation continue-update-rollback --stack-name ${stackName}; or delete the stack`
+            : `fix the cause, then run: aws cloudformation continue-update-rollback --stack-name ${stackName} --resources-to-skip ${ids.join(' ')}; or delete the stack`,
+      };
+    case 'DELETE_FAILED':
+      return {
+        cause,
+        remedy: `remove what blocks ${ids.join(', ') || 'the resources'}, then run: aws cloudformation delete-stack --stack-name ${stackName}${ids.length === 0 ? '' : ` --retain-resources ${ids.join(' ')}`}`,
+      };
+    case 'UPDATE_FAILED':
+      return {
+        cause,
+        remedy: `run: aws cloudformation rollback-stack --stack-name ${stackName}; then submit again`,
+      };
+    default:
+      return {
+        cause,
+        remedy: `inspect the stack events of ${stackName}, resolve its status, then submit again`,
+      };
+  }
+}

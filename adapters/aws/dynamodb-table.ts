@@ -1,0 +1,141 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, rethrowSdkError } from './classify-sdk-error.ts';
+
+type Item = Record<string, unknown>;
+
+export interface ConditionalUpdate {
+  update: string;
+  condition: string;
+  names?: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** Pages read by one query; 10,000 pages of 1 MB is beyond any single partition we keep. */
+const MAX_QUERY_PAGES = 10_000;
+
+/**
+ * The handful of DynamoDB calls the revision store is built from, all strongly consistent. A
+ * failed condition is an answer (false or undefined), throttling and 5xx become DependencyError.
+ */
+export class DynamoDbTable {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    client: Pick<DynamoDBClientConfig, 'region' | 'endpoint' | 'credentials'>,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(new DynamoDBClient(client), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  destroy(): void {
+    this.doc.destroy();
+  }
+
+  async get(pk: string, sk: string): Promise<Item | undefined> {
+    const command = new GetCommand({
+      TableName: this.tableName,
+      Key: { pk, sk },
+      ConsistentRead: true,
+    });
+
+    return (await this.guard('GetItem', this.doc.send(command))).Item;
+  }
+
+  /** Items of one partition whose sort key starts with `prefix`, highest sort key first. */
+  async queryDescending(pk: string, prefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    for (let page = 0; page < MAX_QUERY_PAGES; page++) {
+      const command = new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      });
+      const result = await this.guard('Query', this.doc.send(command));
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+
+    return items;
+  }
+
+  /** Writes the item unless one with its key exists; false when it already existed. */
+  async putIfAbsent(item: Item & { pk: string; sk: string }): Promise<boolean> {
+    const command = new PutCommand({
+      TableName: this.tableName,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+
+    return (await this.whenConditionHolds('PutItem', this.doc.send(command))) !== undefined;
+  }
+
+  /** Applies the update when its condition holds; returns the new item, else undefined. */
+  async updateIf(pk: string, sk: string, request: ConditionalUpdate): Promise<Item | undefined> {
+    const command = new UpdateCommand({
+      TableName: this.tableName,
+      Key: { pk, sk },
+      UpdateExpression: request.update,
+      ConditionExpression: request.condition,
+      ExpressionAttributeNames: request.names,
+      ExpressionAttributeValues: request.values,
+      ReturnValues: 'ALL_NEW',
+    });
+    const result = await this.whenConditionHolds('UpdateItem', this.doc.send(command));
+
+    return result === undefined ? undefined : (result.Attributes ?? {});
+  }
+
+  private async whenConditionHolds<T>(
+    operation: string,
+    request: Promise<T>,
+  ): Promise<T | undefined> {
+    try {
+      return await this.guard(operation, request);
+    } catch (error: unknown) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async guard<T>(operation: string, request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error: unknown) {
+      if (isConditionFailure(error)) throw error;
+      return rethrowSdkError(error, 'DynamoDB', operation);
+    }
+  }
+}
+
+/** `SET #f0 = :f0, ...` over the defined fields of a patch, skipping the excluded ones. */
+export function buildSetExpression(
+  patch: Record<string, unknown>,
+  excluded: ReadonlySet<string>,
+): { assignments: string[]; names: Record<string, string>; values: Record<string, unknown> } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const assignments: string[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined || excluded.has(field)) continue;
+    const index = assignments.length;
+    names[`#f${index}`] = field;
+    values[`:f${index}`] = value;
+    assignments.push(`#f${index} = :f${index}`);
+  }
+
+  return { assignments, names, values };
+}
