@@ -1,5 +1,6 @@
 import { readLiveBackend } from '../embedded/backend-file.ts';
 import { resolveStateDir } from '../embedded/state-dir.ts';
+import { logger } from '../lib/logger.ts';
 import type { CliIo } from './cli-io.ts';
 
 export interface BackendSession {
@@ -34,6 +35,8 @@ export async function openBackendSession(
     };
   }
 
+  // The CLI's own output is the report; the backend's INFO lines would bury it unless asked for.
+  if (io.env.KUBE_AWS_LOG_LEVEL === undefined) logger.setLogLevel('WARN');
   // Loaded only here: the emulators are not needed when a backend already runs.
   const { startEmbeddedBackend } = await import('../embedded/start-embedded-backend.ts');
   const backend = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });

@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(REPO_ROOT, 'bin/kube-aws.js');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+/** Runs `node bin/kube-aws.js ...args` from the repository root and collects its output. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  deadlineMs = 120_000,
+): Promise<CliRun> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `kube-aws ${args.join(' ')} did not finish within ${deadlineMs} ms: ${stdout}${stderr}`,
+        ),
+      );
+    }, deadlineMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+export interface ServeProcess {
+  apiUrl: string;
+  s3Endpoint: string;
+  output: () => string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `kube-aws serve` on free ports and waits until it has written backend.json. */
+export async function startServe(
+  stateDir: string,
+  env: NodeJS.ProcessEnv,
+  deadlineMs = 30_000,
+): Promise<ServeProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [BIN, 'serve', '--port', '0', '--s3-port', '0', '--state-dir', stateDir],
+    { cwd: REPO_ROOT, env: { ...process.env, ...env } },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output}`);
+    const backend = await readFile(path.join(stateDir, 'backend.json'), 'utf8').catch(
+      () => undefined,
+    );
+    if (backend !== undefined && output.includes('HTTP API')) {
+      const { apiUrl, s3Endpoint } = JSON.parse(backend) as { apiUrl: string; s3Endpoint: string };
+
+      return {
+        apiUrl,
+        s3Endpoint,
+        output: () => output,
+        stop: () =>
+          new Promise((resolve) => {
+            child.once('exit', (code) => resolve(code));
+            child.kill('SIGTERM');
+          }),
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`serve did not write backend.json within ${deadlineMs} ms: ${output}`);
+}
+
+/** Polls `probe` every 100 ms until it returns a value, or throws after the deadline. */
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  deadlineMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not happen within ${deadlineMs} ms`);
+}

@@ -1,0 +1,246 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATE } from '../../state-machines/state-names.ts';
+import { hasCfnLint, runCfnLint } from '../support/cfn-lint.ts';
+import { pollUntil, runCli, type ServeProcess, startServe } from './cli-process.ts';
+import { listFiles, openPrivateKeys } from './open-private-keys.ts';
+import { type ScannedBlob, scanForSecrets } from './scan-for-secrets.ts';
+
+const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/cluster.yaml');
+const TERMINAL = ['PLANNED', 'APPLIED', 'NOOP', 'ROLLED_BACK', 'FAILED', 'NEEDS_RECOVERY'];
+const MALFORMED =
+  'clusterName: demo\nexternalDNSName: demo.k8s.example.com\nkeyName: demo-admin\nregion: us-east-1\nworkerCount: two\n';
+
+interface RevisionBody {
+  revision: number;
+  status: string;
+  source: { kind: string };
+}
+
+/** The embedded product as a user meets it: the CLI, `serve`, the HTTP API and the S3 bucket. */
+describe('the embedded backend end to end', () => {
+  let stateDir: string;
+  let outDir: string;
+  let serve: ServeProcess | undefined;
+  /** Every line any process of the run printed, logger output included, for the secret scan. */
+  const printed: string[] = [];
+  const env = {
+    KUBE_AWS_LOG_LEVEL: 'INFO',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-e2e-'));
+    outDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-e2e-out-'));
+  });
+  afterAll(async () => {
+    await serve?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  const api = async (
+    method: string,
+    route: string,
+    body?: string,
+    contentType = 'application/yaml',
+  ) => {
+    const response = await fetch(`${serve!.apiUrl}${route}`, {
+      method,
+      ...(body === undefined ? {} : { body, headers: { 'content-type': contentType } }),
+    });
+
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const waitForTerminal = (revision: number) =>
+    pollUntil(`revision ${revision} to finish`, async () => {
+      const answer = await api('GET', `/clusters/demo/revisions/${revision}`);
+      const body = answer.body as unknown as RevisionBody;
+      return TERMINAL.includes(body.status) ? body : undefined;
+    });
+  const s3Client = () =>
+    new S3Client({
+      region: 'us-east-1',
+      endpoint: serve!.s3Endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+
+  it('runs every state of `up examples/cluster.yaml` in-process and records revision 1 PLANNED', async () => {
+    const run = await runCli(['up', EXAMPLE, '--state-dir', stateDir], env);
+    printed.push(run.stdout, run.stderr);
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    for (const state of [
+      STATE.validate,
+      STATE.generateAssets,
+      STATE.encryptAssets,
+      STATE.renderStack,
+      STATE.startApply,
+      STATE.recordResult,
+    ]) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${state} +succeeded +\\d+\\.\\d\\ds$`, 'm'));
+    }
+    expect(run.stdout).toMatch(/^revision 1 of cluster demo: PLANNED \(\d+\.\d+s\)$/m);
+    expect(run.stdout).toContain('nothing was deployed');
+    console.info(`up examples/cluster.yaml (in-process, cold) took ${run.seconds.toFixed(1)} s`);
+  });
+
+  it('records a revision for a POST and for an S3 upload to the running backend', async () => {
+    serve = await startServe(stateDir, env);
+
+    const posted = await api('POST', '/clusters', await readFile(EXAMPLE, 'utf8'));
+    expect(posted.status).toBe(202);
+    expect(posted.body).toMatchObject({ cluster: 'demo', revision: 2 });
+    expect((await waitForTerminal(2)).status).toBe('PLANNED');
+
+    const s3 = s3Client();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'kube-aws-submissions',
+        Key: 'clusters/demo/cluster.yaml',
+        Body: await readFile(EXAMPLE),
+        ContentType: 'application/yaml',
+      }),
+    );
+    const validation = await pollUntil('validation.json', () => readValidation(s3));
+    s3.destroy();
+    expect(validation).toMatchObject({ valid: true, cluster: 'demo', revision: 3 });
+    expect(await waitForTerminal(3)).toMatchObject({ status: 'PLANNED', source: { kind: 's3' } });
+  });
+
+  it('lists the three revisions with `history demo` through the running backend', async () => {
+    const run = await runCli(['history', 'demo', '--state-dir', stateDir], env);
+
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^REVISION +STATUS +SOURCE +SUBMITTER +CREATED +UPDATED$/);
+    expect(lines.slice(1).map((line) => line.split(/ +/).slice(0, 3))).toEqual([
+      ['3', 'PLANNED', 's3'],
+      ['2', 'PLANNED', 'api'],
+      ['1', 'PLANNED', 'api'],
+    ]);
+  });
+
+  it('answers a malformed POST with 400 naming field, line and column, and records nothing', async () => {
+    const answer = await api('POST', '/clusters', MALFORMED);
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.valid).toBe(false);
+    expect(answer.body.errors).toContainEqual(
+      expect.objectContaining({ path: 'workerCount', line: 5, column: 14, rule: 'invalid-type' }),
+    );
+    const list = await api('GET', '/clusters/demo/revisions');
+    expect((list.body.revisions as RevisionBody[]).map((revision) => revision.revision)).toEqual([
+      3, 2, 1,
+    ]);
+  });
+
+  it('writes validation.json naming line and column beside a malformed upload', async () => {
+    const s3 = s3Client();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'kube-aws-submissions',
+        Key: 'clusters/demo/cluster.yaml',
+        Body: MALFORMED,
+      }),
+    );
+    const validation = await pollUntil('a failing validation.json', async () => {
+      const current = await readValidation(s3);
+      return current?.valid === false ? current : undefined;
+    });
+    s3.destroy();
+
+    expect(validation.errors).toContainEqual(
+      expect.objectContaining({ path: 'workerCount', line: 5, column: 14 }),
+    );
+    const list = await api('GET', '/clusters/demo/revisions');
+    expect(list.body.revisions as RevisionBody[]).toHaveLength(3);
+  });
+
+  it('keeps revisions and execution history across a restart of serve', async () => {
+    printed.push(serve!.output());
+    expect(await serve!.stop()).toBe(0);
+    await expect(stat(path.join(stateDir, 'backend.json'))).rejects.toThrow('ENOENT');
+    serve = await startServe(stateDir, env);
+
+    const list = await api('GET', '/clusters/demo/revisions');
+    expect((list.body.revisions as RevisionBody[]).map((revision) => revision.status)).toEqual([
+      'PLANNED',
+      'PLANNED',
+      'PLANNED',
+    ]);
+    const history = await api('GET', '/clusters/demo/revisions/1/history');
+    const events = history.body.events as Array<{ type: string; state?: string }>;
+    expect(events[0]?.type).toBe('ExecutionStarted');
+    expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
+  });
+
+  it('exports the same template bytes twice, and the export passes cfn-lint', async () => {
+    const first = await runCli(
+      ['render', EXAMPLE, '--export', '--out', outDir, '--state-dir', stateDir],
+      env,
+    );
+    expect(first.code).toBe(0);
+    const file = path.join(outDir, 'demo.stack-template.json');
+    const bytes = await readFile(file);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    const second = await runCli(
+      ['render', EXAMPLE, '--export', '--out', outDir, '--state-dir', stateDir],
+      env,
+    );
+    expect(second.code).toBe(0);
+    expect((await readFile(file)).equals(bytes)).toBe(true);
+    printed.push(first.stdout, first.stderr, second.stdout, second.stderr);
+    if (hasCfnLint)
+      expect(runCfnLint([file]).filter((finding) => finding.rule.startsWith('E'))).toEqual([]);
+  });
+
+  it('finds no PEM private key and no plaintext key bytes in any stored object, revision, event or log line', async () => {
+    printed.push(serve!.output());
+    const list = await api('GET', '/clusters/demo/revisions');
+    const revisions = list.body.revisions as RevisionBody[];
+    const blobs: ScannedBlob[] = [
+      { source: 'printed output', bytes: Buffer.from(printed.join('\n')) },
+      { source: 'revision items', bytes: Buffer.from(JSON.stringify(revisions)) },
+    ];
+    for (const revision of revisions) {
+      const history = await api('GET', `/clusters/demo/revisions/${revision.revision}/history`);
+      blobs.push({
+        source: `history of revision ${revision.revision}`,
+        bytes: Buffer.from(JSON.stringify(history.body)),
+      });
+    }
+    // The AES key file is the one secret the state dir must hold; everything else is scanned.
+    const files = [...(await listFiles(stateDir)), ...(await listFiles(outDir))];
+    for (const file of files.filter((candidate) => !candidate.endsWith('asset-key.bin'))) {
+      blobs.push({ source: file, bytes: await readFile(file) });
+    }
+    const secrets = await openPrivateKeys(stateDir, blobs);
+
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    expect(scanForSecrets(blobs, secrets)).toEqual([]);
+  });
+});
+
+async function readValidation(s3: S3Client): Promise<Record<string, unknown> | undefined> {
+  try {
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: 'kube-aws-submissions',
+        Key: 'clusters/demo/validation.json',
+      }),
+    );
+    return JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
+  } catch (error: unknown) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
