@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalKeyService } from '../../adapters/embedded/local-key-service.ts';
 import { AssetManifestSchema } from '../../pki/asset-manifest.ts';
