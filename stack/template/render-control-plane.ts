@@ -1,4 +1,6 @@
 import type { ClusterConfig } from '../../schemas/cluster-config.ts';
+// The controller userdata formats and mounts the etcd volume at this device.
+import { ETCD_DATA_DEVICE } from '../userdata/node-context.ts';
 import { instanceProfileId } from './render-iam.ts';
 import { CONTROLLER_SG } from './render-security-groups.ts';
 import {
@@ -16,9 +18,6 @@ import {
 
 /** The CloudFormation parameter every instance takes its AMI from. */
 export const IMAGE_PARAMETER = 'ImageId';
-
-/** Device the etcd data volume attaches at; the controller userdata mounts it from here. */
-export const ETCD_DATA_DEVICE = '/dev/xvdf';
 
 /** Instance metadata only through IMDSv2 sessions; hop limit 2 lets pods on the host network in. */
 export const METADATA_OPTIONS = {
