@@ -224,10 +224,12 @@ describe('renderLoaderUserdata', () => {
     const script = findFile(parseUserdata(text), '/opt/bin/load-userdata').content;
 
     expect(validateCloudConfig(text)).toEqual([]);
-    expect(script).toContain(
-      '--region eu-west-1 s3 cp s3://demo-artifacts/userdata/worker - > "${tmp}"',
-    );
-    expect(script).toContain('exec coreos-cloudinit --from-file="${target}"\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion
+    const copy = '--region eu-west-1 s3 cp s3://demo-artifacts/userdata/worker - > "${tmp}"';
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion
+    const apply = 'exec coreos-cloudinit --from-file="${target}"\n';
+    expect(script).toContain(copy);
+    expect(script).toContain(apply);
   });
 
   it('refuses an S3 URL with characters a shell would interpret', () => {
