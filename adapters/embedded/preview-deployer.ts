@@ -1,0 +1,107 @@
+import { Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
+import {
+  formatDifferences,
+  fullDiff,
+  type ResourceDifference,
+  ResourceImpact,
+} from '@aws-cdk/cloudformation-diff';
+import { InvariantError } from '../../lib/errors.ts';
+import type {
+  ApplyProgress,
+  ApplyRequest,
+  ChangeSummaryEntry,
+  StackDeployer,
+} from '../../ports/stack-deployer.ts';
+
+/** Width the diff tables are laid out for; the text is stored and shown, never a terminal. */
+const PREVIEW_COLUMNS = 120;
+
+/**
+ * The embedded backend's deployer: computes what CloudFormation would change, against the last
+ * applied template, and deploys nothing. The outcome is PLANNED (or NOOP when nothing differs).
+ */
+export class PreviewDeployer implements StackDeployer {
+  readonly mode = 'preview' as const;
+
+  async start(request: ApplyRequest): Promise<ApplyProgress> {
+    const previous =
+      request.previousTemplateBody === undefined ? {} : parseTemplate(request.previousTemplateBody);
+    const diff = fullDiff(previous, parseTemplate(request.templateBody));
+    const changes: ChangeSummaryEntry[] = [];
+    diff.resources.forEachDifference((logicalId, difference) => {
+      changes.push(summariseDifference(logicalId, difference));
+    });
+    const header = `preview only: nothing was deployed to AWS; stack ${request.stackName} was not created or changed`;
+    if (diff.isEmpty) {
+      return {
+        state: 'NOOP',
+        changes,
+        preview: `${header}\nno differences from the last applied template\n`,
+      };
+    }
+
+    return { state: 'PLANNED', changes, preview: `${header}\n${renderDifferences(diff)}` };
+  }
+
+  /** Previews finish in `start`; polling a finished preview returns it unchanged. */
+  async poll(request: ApplyRequest, progress: ApplyProgress): Promise<ApplyProgress> {
+    return progress.state === 'IN_PROGRESS' ? this.start(request) : progress;
+  }
+}
+
+function summariseDifference(
+  logicalId: string,
+  difference: ResourceDifference,
+): ChangeSummaryEntry {
+  const resourceType = difference.newResourceType ?? difference.oldResourceType ?? '';
+  if (difference.isAddition) {
+    return { action: 'Add', logicalId, resourceType, replacement: 'N/A', configKeys: [] };
+  }
+  if (difference.isRemoval) {
+    return { action: 'Remove', logicalId, resourceType, replacement: 'N/A', configKeys: [] };
+  }
+
+  return {
+    action: 'Modify',
+    logicalId,
+    resourceType,
+    replacement: replacementOf(difference),
+    configKeys: [],
+  };
+}
+
+function replacementOf(difference: ResourceDifference): ChangeSummaryEntry['replacement'] {
+  switch (difference.changeImpact) {
+    case ResourceImpact.WILL_REPLACE:
+      return 'True';
+    case ResourceImpact.MAY_REPLACE:
+      return 'Conditional';
+    default:
+      return 'False';
+  }
+}
+
+function renderDifferences(diff: ReturnType<typeof fullDiff>): string {
+  const chunks: string[] = [];
+  const sink = Object.assign(
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    }),
+    { columns: PREVIEW_COLUMNS },
+  );
+  formatDifferences(sink, diff);
+
+  return `${stripVTControlCharacters(chunks.join('')).trimEnd()}\n`;
+}
+
+function parseTemplate(body: string): Record<string, unknown> {
+  try {
+    return JSON.parse(body) as Record<string, unknown>;
+  } catch (error: unknown) {
+    throw new InvariantError('rendered template is not valid JSON', { cause: error });
+  }
+}
