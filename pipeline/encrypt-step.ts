@@ -35,7 +35,12 @@ export async function encryptStep(input: TaskInput, deps: Deps): Promise<Encrypt
     throw new InvariantError('state.assets.manifestKey must be set before encrypt (received none)');
   }
   const manifest = await readJsonObject(deps.artifacts, manifestKey, AssetManifestSchema);
-  const earlier = await loadLatestNodeCiphertexts(deps, cluster);
+  const latest = await readOptionalJsonObject(
+    deps.artifacts,
+    artifactKeys.latestAssets(cluster),
+    LatestAssetsPointerSchema,
+  );
+  const earlier = await loadNodeCiphertexts(deps, latest);
   const byName = new Map(manifest.assets.map((asset) => [asset.name, asset]));
 
   const assets: NodeAsset[] = [];
@@ -74,12 +79,15 @@ export async function encryptStep(input: TaskInput, deps: Deps): Promise<Encrypt
   const bundle: NodeAssets = { cluster, keyId: deps.keys.keyId, assets };
   const nodeAssetsKey = artifactKeys.nodeAssets(cluster, revision);
   await deps.artifacts.put(nodeAssetsKey, canonicalJson(bundle, 2), 'application/json');
-  const pointer: LatestAssetsPointer = { revision, manifestKey, nodeAssetsKey };
-  await deps.artifacts.put(
-    artifactKeys.latestAssets(cluster),
-    canonicalJson(pointer, 2),
-    'application/json',
-  );
+  // A late retry of an older revision must not move the pointer back past a newer bundle.
+  if (latest === undefined || latest.revision <= revision) {
+    const pointer: LatestAssetsPointer = { revision, manifestKey, nodeAssetsKey };
+    await deps.artifacts.put(
+      artifactKeys.latestAssets(cluster),
+      canonicalJson(pointer, 2),
+      'application/json',
+    );
+  }
   logger.info('node assets encrypted', {
     cluster_name: cluster,
     revision,
@@ -120,17 +128,12 @@ async function sealForNodes(keys: KeyService, cluster: string, entry: ManifestAs
  * Private-key entries of the newest node bundle, by node path; empty on a first run or when the
  * key service's key changed (instances may decrypt only under the current key).
  */
-async function loadLatestNodeCiphertexts(
+async function loadNodeCiphertexts(
   deps: Deps,
-  cluster: string,
+  latest: LatestAssetsPointer | undefined,
 ): Promise<Map<string, NodeAsset>> {
-  const pointer = await readOptionalJsonObject(
-    deps.artifacts,
-    artifactKeys.latestAssets(cluster),
-    LatestAssetsPointerSchema,
-  );
-  if (pointer === undefined) return new Map();
-  const bundle = await readJsonObject(deps.artifacts, pointer.nodeAssetsKey, NodeAssetsSchema);
+  if (latest === undefined) return new Map();
+  const bundle = await readJsonObject(deps.artifacts, latest.nodeAssetsKey, NodeAssetsSchema);
   if (bundle.keyId !== deps.keys.keyId) return new Map();
 
   return new Map(

@@ -47,7 +47,8 @@ export async function buildAssetEntries(input: BuildAssetEntriesInput): Promise<
   for (const decision of input.decisions) {
     const { spec, previous } = decision;
     if (decision.action === 'reuse' && previous !== undefined) {
-      entries.set(spec.name, { ...previous, action: 'reused', reason: 'unchanged' });
+      const sealed = await resealUnderCurrentKey(input, previous);
+      entries.set(spec.name, { ...previous, ...sealed, action: 'reused', reason: 'unchanged' });
       continue;
     }
 
@@ -111,6 +112,28 @@ export async function buildAssetEntries(input: BuildAssetEntriesInput): Promise<
   }
 
   return [...entries.values()];
+}
+
+/**
+ * Moves a reused sealed key to the key service's current key when the cluster changed keys (a new
+ * kmsKeyArn); the key material, and so the certificate, stays the same.
+ */
+async function resealUnderCurrentKey(
+  input: BuildAssetEntriesInput,
+  previous: ManifestAsset,
+): Promise<Pick<ManifestAsset, 'keyId' | 'sealedKey'>> {
+  if (previous.keyId === input.keys.keyId) {
+    return { keyId: previous.keyId, sealedKey: previous.sealedKey };
+  }
+
+  const context = backendEncryptionContext(input.cluster, previous.name);
+  const resealed = await input.keys.reEncrypt(
+    Buffer.from(previous.sealedKey, 'base64'),
+    context,
+    context,
+  );
+
+  return { keyId: input.keys.keyId, sealedKey: Buffer.from(resealed).toString('base64') };
 }
 
 /** The CA key that signs a leaf: fresh in memory, or unsealed once per run from the manifest. */

@@ -77,11 +77,9 @@ export class KmsKeyService implements KeyService {
   async decrypt(ciphertext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
     const output = await this.#send('Decrypt', context, () =>
       this.#client.send(
-        new DecryptCommand({
-          KeyId: this.keyId,
-          CiphertextBlob: ciphertext,
-          EncryptionContext: { ...context },
-        }),
+        // No KeyId: a symmetric ciphertext names its key, and assets sealed before the cluster
+        // moved to another kmsKeyArn must still open so they can be moved to the new key.
+        new DecryptCommand({ CiphertextBlob: ciphertext, EncryptionContext: { ...context } }),
       ),
     );
 

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { artifactKeys } from '../../../lib/artifact-keys.ts';
 import { InvariantError } from '../../../lib/errors.ts';
+import { encryptStep } from '../../../pipeline/encrypt-step.ts';
 import { type AssetManifest, AssetManifestSchema } from '../../../pki/asset-manifest.ts';
 import {
   backendEncryptionContext,
@@ -130,6 +131,24 @@ describe('encryptStep', () => {
     );
   });
 
+  it('leaves the latest pointer on the newer revision when an older one is re-run', async () => {
+    const first = await harness.run();
+    await harness.run();
+
+    await encryptStep(
+      {
+        cluster: CLUSTER,
+        revision: 1,
+        correlationId: 'c',
+        step: 'encrypt',
+        state: { cluster: CLUSTER, revision: 1, correlationId: 'c', assets: first.assets },
+      },
+      harness.deps,
+    );
+
+    expect(JSON.parse(harness.artifacts.text(artifactKeys.latestAssets(CLUSTER))).revision).toBe(2);
+  });
+
   it('refuses to run without the manifest pointer from generate-assets', async () => {
     const input = {
       cluster: CLUSTER,
@@ -138,8 +157,6 @@ describe('encryptStep', () => {
       step: 'encrypt' as const,
       state: { cluster: CLUSTER, revision: 1, correlationId: 'c' },
     };
-    const { encryptStep } = await import('../../../pipeline/encrypt-step.ts');
-
     await expect(encryptStep(input, harness.deps)).rejects.toThrow(
       'state.assets.manifestKey must be set before encrypt (received none)',
     );

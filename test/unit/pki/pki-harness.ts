@@ -8,6 +8,7 @@ import { logger } from '../../../lib/logger.ts';
 import type { Deps } from '../../../pipeline/deps.ts';
 import { encryptStep } from '../../../pipeline/encrypt-step.ts';
 import { generateAssetsStep } from '../../../pipeline/generate-assets-step.ts';
+import type { KeyService } from '../../../ports/key-service.ts';
 import {
   type ClusterConfig,
   type ClusterConfigInput,
@@ -45,15 +46,17 @@ export class PkiHarness {
   readonly revisions = new MemoryRevisionStore(() => this.clock);
 
   private constructor(
-    readonly keys: LocalKeyService,
+    /** The key service the steps use; a test may swap it to model a change of key. */
+    public keys: KeyService,
     readonly directory: string,
   ) {}
 
-  static async create(): Promise<PkiHarness> {
+  /** Uses `keys` when given (KMS on moto), else a local key file in a fresh directory. */
+  static async create(keys?: KeyService): Promise<PkiHarness> {
     logger.setLogLevel('SILENT');
     const directory = await mkdtemp(join(tmpdir(), 'pki-'));
 
-    return new PkiHarness(await LocalKeyService.open(directory), directory);
+    return new PkiHarness(keys ?? (await LocalKeyService.open(directory)), directory);
   }
 
   async dispose(): Promise<void> {
