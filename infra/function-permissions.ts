@@ -134,11 +134,15 @@ function grantApplyPermissions(role: IRole, props: FunctionPermissionsProps): vo
       actions: [
         'cloudformation:CreateChangeSet',
         'cloudformation:DeleteChangeSet',
+        // Only a stack left in ROLLBACK_COMPLETE by a failed first create is deleted, to retry.
+        'cloudformation:DeleteStack',
         'cloudformation:DescribeChangeSet',
         'cloudformation:DescribeStackEvents',
+        'cloudformation:DescribeStackResources',
         'cloudformation:DescribeStacks',
         'cloudformation:ExecuteChangeSet',
-        'cloudformation:GetTemplate',
+        'cloudformation:SetStackPolicy',
+        'cloudformation:UpdateTerminationProtection',
       ],
       resources: [stacks],
     }),

@@ -1,0 +1,295 @@
+import { readFileSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_LOG_RETENTION } from '../../infra/backend-functions.ts';
+import { BACKEND_FUNCTIONS, FUNCTION_SPECS } from '../../infra/function-specs.ts';
+import { ENV } from '../../lib/env-names.ts';
+import { RuntimeConfigSchema } from '../../lib/runtime-config.ts';
+import { FUNCTION_ARN_VARIABLES, TASK_FUNCTIONS } from '../../state-machines/state-names.ts';
+import {
+  collectStatements,
+  resourcesOfType,
+  type SynthesisedBackend,
+  synthesiseBackend,
+} from './synthesise-backend.ts';
+
+const definition = JSON.parse(
+  readFileSync(new URL('../../state-machines/provision.asl.json', import.meta.url), 'utf8'),
+) as { TimeoutSeconds?: number; States: Record<string, { TimeoutSeconds?: number }> };
+
+let backend: SynthesisedBackend;
+
+beforeAll(() => {
+  backend = synthesiseBackend({ bundle: false });
+}, 120_000);
+
+describe('functions', () => {
+  it('deploys one arm64 nodejs24.x function per handler, each exporting index.handler', () => {
+    const functions = resourcesOfType(backend.json, 'AWS::Lambda::Function');
+
+    expect(Object.keys(functions).sort()).toEqual(Object.values(backend.functionIds).sort());
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
+
+  it('sets exactly the variables the config module reads, except the region Lambda sets', () => {
+    const required = Object.keys(RuntimeConfigSchema.shape)
+      .filter((name) => name !== ENV.region)
+      .sort();
+
+    for (const name of BACKEND_FUNCTIONS) {
+      const fn = backend.json.Resources[backend.functionIds[name]]!;
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect({ name, keys: Object.keys(variables).sort() }).toEqual({ name, keys: required });
+    }
+  });
+
+  it('gives each function the memory, timeout and log retention of its spec', () => {
+    for (const name of BACKEND_FUNCTIONS) {
+      const fn = backend.json.Resources[backend.functionIds[name]]!;
+      expect(fn.Properties).toMatchObject({
+        MemorySize: FUNCTION_SPECS[name].memoryMiB,
+        Timeout: FUNCTION_SPECS[name].timeoutSeconds,
+      });
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup
+        .Ref;
+      expect(backend.json.Resources[logGroupId]?.Properties.RetentionInDays).toBe(
+        FUNCTION_LOG_RETENTION,
+      );
+    }
+  });
+
+  it('times out each task function before the Task state that calls it does', () => {
+    for (const [state, name] of Object.entries(TASK_FUNCTIONS)) {
+      const stateTimeout = definition.States[state]?.TimeoutSeconds;
+      expect({ state, below: FUNCTION_SPECS[name].timeoutSeconds < (stateTimeout ?? 0) }).toEqual({
+        state,
+        below: true,
+      });
+    }
+  });
+});
+
+describe('permissions', () => {
+  it('allows no action that is `*` or a whole service', () => {
+    // Deny statements (the TLS-only bucket policies deny `s3:*`) only take rights away.
+    const actions = collectStatements(backend.json.Resources)
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap((statement) => [statement.Action ?? [], statement.NotAction ?? []].flat());
+
+    expect(actions.length).toBeGreaterThan(50);
+    expect(
+      actions.filter((action) => action === '*' || /^[a-z0-9-]+:\*$/.test(String(action))),
+    ).toEqual([]);
+  });
+
+  it('uses no AWS-managed policy on any function role', () => {
+    const roles = resourcesOfType(backend.json, 'AWS::IAM::Role');
+    const lambdaRoles = Object.values(roles).filter((role) =>
+      JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+    );
+
+    expect(lambdaRoles).toHaveLength(BACKEND_FUNCTIONS.length);
+    for (const role of lambdaRoles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('lets cluster nodes decrypt only node-context ciphertext and administrators not at all', () => {
+    const keys = Object.values(resourcesOfType(backend.json, 'AWS::KMS::Key'));
+    const assetKey = keys.find((key) =>
+      String(key.Properties.Description).includes('cluster TLS assets'),
+    )!;
+    const statements = collectStatements(assetKey.Properties.KeyPolicy);
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+
+    expect(assetKey.Properties.EnableKeyRotation).toBe(true);
+    expect(bySid.ClusterNodesDecryptNodeAssets).toMatchObject({
+      Action: 'kms:Decrypt',
+      Condition: { StringEquals: { 'kms:EncryptionContext:kube-aws:purpose': 'node' } },
+    });
+    const adminActions = bySid.KeyAdministration?.Action as string[];
+    expect(
+      adminActions.filter((action) => /Encrypt|Decrypt|GenerateDataKey|CreateGrant/.test(action)),
+    ).toEqual([]);
+    expect(bySid.BackendSealing).toMatchObject({
+      Action: ['kms:Decrypt', 'kms:Encrypt'],
+      Condition: { StringEquals: { 'kms:EncryptionContext:kube-aws:purpose': 'backend' } },
+    });
+  });
+});
+
+describe('api', () => {
+  it('requires IAM authorisation on every method', () => {
+    const methods = Object.values(resourcesOfType(backend.json, 'AWS::ApiGateway::Method'));
+
+    expect(methods.length).toBe(6);
+    for (const method of methods) {
+      expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+    }
+  });
+
+  it('serves the routes of the design and nothing else', () => {
+    const resources = resourcesOfType(backend.json, 'AWS::ApiGateway::Resource');
+    const pathOf = (id: string): string => {
+      const resource = resources[id];
+      if (resource === undefined) return '';
+      const parent = resource.Properties.ParentId as { Ref?: string };
+      return `${pathOf(parent.Ref ?? '')}/${resource.Properties.PathPart}`;
+    };
+    const routes = Object.values(resourcesOfType(backend.json, 'AWS::ApiGateway::Method'))
+      .map(
+        (m) =>
+          `${m.Properties.HttpMethod} ${pathOf((m.Properties.ResourceId as { Ref: string }).Ref)}`,
+      )
+      .sort();
+
+    expect(routes).toEqual([
+      'GET /clusters/{name}',
+      'GET /clusters/{name}/revisions',
+      'GET /clusters/{name}/revisions/{n}',
+      'GET /clusters/{name}/revisions/{n}/history',
+      'GET /clusters/{name}/revisions/{n}/template',
+      'POST /clusters',
+    ]);
+  });
+
+  it('throttles the stage and logs access', () => {
+    backend.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+      TracingEnabled: true,
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ HttpMethod: '*', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }),
+        Match.objectLike({ HttpMethod: 'POST', ResourcePath: '/~1clusters' }),
+      ]),
+    });
+  });
+});
+
+describe('data stores', () => {
+  it('versions, encrypts, blocks public access to and logs the submissions and artefacts', () => {
+    const buckets = resourcesOfType(backend.json, 'AWS::S3::Bucket');
+
+    expect(Object.keys(buckets)).toHaveLength(3);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties).toMatchObject({
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      });
+      const rules = (bucket.Properties.LifecycleConfiguration as { Rules: object[] }).Rules;
+      expect(rules).toEqual([
+        {
+          Id: 'ExpireNoncurrentVersions',
+          Status: 'Enabled',
+          NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ]);
+    }
+    const logged = Object.values(buckets).filter((b) => b.Properties.LoggingConfiguration);
+    expect(logged).toHaveLength(2);
+  });
+
+  it('denies every request to each bucket that does not use TLS', () => {
+    const policies = Object.values(resourcesOfType(backend.json, 'AWS::S3::BucketPolicy'));
+
+    expect(policies).toHaveLength(3);
+    for (const policy of policies) {
+      expect(collectStatements(policy.Properties.PolicyDocument)).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('keeps the revisions table recoverable, protected and encrypted', () => {
+    backend.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('starts a submission only for clusters/<name>/cluster.yaml uploads', () => {
+    backend.template.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+    });
+    backend.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { object: { key: [{ wildcard: 'clusters/*/cluster.yaml' }] } },
+      },
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [backend.functionIds['submit-s3'], 'Arn'] } }),
+      ],
+    });
+  });
+});
+
+describe('workflow', () => {
+  it('runs the shared definition with every task bound to its function', () => {
+    const [machine] = Object.values(
+      resourcesOfType(backend.json, 'AWS::StepFunctions::StateMachine'),
+    );
+    const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+
+    expect(Object.keys(substitutions).sort()).toEqual(Object.values(FUNCTION_ARN_VARIABLES).sort());
+    for (const [name, variable] of Object.entries(FUNCTION_ARN_VARIABLES)) {
+      const functionId = backend.functionIds[name as keyof typeof FUNCTION_ARN_VARIABLES];
+      expect(substitutions[variable]).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
+    }
+    expect(machine?.Properties.DefinitionString).toBe(
+      readFileSync(new URL('../../state-machines/provision.asl.json', import.meta.url), 'utf8'),
+    );
+    expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+  });
+
+  it('logs every event with execution data and traces every run', () => {
+    backend.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+});
+
+describe('alarms', () => {
+  it('alarms on failed and timed-out runs and on each function error, to the encrypted topic', () => {
+    const alarms = Object.values(resourcesOfType(backend.json, 'AWS::CloudWatch::Alarm'));
+    const [topicId] = Object.keys(resourcesOfType(backend.json, 'AWS::SNS::Topic'));
+    const metrics = alarms.map((alarm) => alarm.Properties.MetricName).sort();
+
+    expect(metrics).toEqual(
+      ['ExecutionsFailed', 'ExecutionsTimedOut', ...BACKEND_FUNCTIONS.map(() => 'Errors')].sort(),
+    );
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
+    backend.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: Match.anyValue(),
+    });
+  });
+});
