@@ -1,7 +1,7 @@
+import { PKI_DIR } from './node-paths.ts';
 import { AWS_CLI_IMAGE } from './versions.ts';
 
 export const DECRYPT_SCRIPT_PATH = '/opt/bin/decrypt-assets';
-export const PKI_DIR = '/etc/kubernetes/pki';
 
 /**
  * The boot-time decrypter. For every `<file>.enc` (raw KMS ciphertext) beside its `<file>.ctx`

@@ -1,6 +1,10 @@
-import { ADDONS_DIR } from './addon-manifests.ts';
-import { ADMIN_KUBECONFIG, KUBELET_KUBECONFIG, type RenderedFile } from './kubernetes-files.ts';
 import { ETCD_DATA_DEVICE, type NodeContext } from './node-context.ts';
+import {
+  ADDONS_DIR,
+  ADMIN_KUBECONFIG,
+  KUBELET_KUBECONFIG,
+  type RenderedFile,
+} from './node-paths.ts';
 import {
   CALICO_OPERATOR_MANIFEST_URL,
   CNI_PLUGINS_VERSION,

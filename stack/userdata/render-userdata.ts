@@ -10,8 +10,9 @@ import {
   renderDecryptAssetsScript,
   renderDecryptAssetsUnit,
 } from './decrypt-assets-script.ts';
-import { type RenderedFile, renderKubernetesFiles, toYaml } from './kubernetes-files.ts';
+import { renderKubernetesFiles } from './kubernetes-files.ts';
 import { buildNodeContext } from './node-context.ts';
+import { type RenderedFile, toYaml } from './node-paths.ts';
 import { type RenderedUnit, renderNodeScripts, renderNodeUnits } from './node-units.ts';
 
 export const UserdataInputSchema = z.object({
