@@ -57,7 +57,7 @@ export function formatReceived(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') {
-    const text = value.length > 64 ? `${value.slice(0, 61)}...` : value;
+    const text = value.length > 128 ? `${value.slice(0, 125)}...` : value;
     return JSON.stringify(text);
   }
 

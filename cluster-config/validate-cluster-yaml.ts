@@ -1,5 +1,12 @@
 import { type ClusterConfig, ClusterConfigSchema } from '../schemas/cluster-config.ts';
-import type { Finding, ValidationReport } from '../schemas/finding.ts';
+import type { ValidationReport } from '../schemas/finding.ts';
+import {
+  findingFromProblem,
+  locateNear,
+  makeFinding,
+  summarise,
+  WHOLE_FILE,
+} from './build-findings.ts';
 import { checkKeys, isPlainMapping } from './check-keys.ts';
 import { describeSchemaIssue, formatReceived } from './describe-schema-issue.ts';
 import { completeConfig, normaliseBeforeRules } from './normalise-config.ts';
@@ -9,16 +16,12 @@ import { checkIdentity } from './rules/identity-rules.ts';
 import { checkNetwork } from './rules/network-rules.ts';
 import { RuleContext, type RuleProblem } from './rules/rule-context.ts';
 import {
-  type ConfigPath,
   findInvalidUtf8,
-  formatPath,
   MAX_FILE_BYTES,
   MAX_NESTING_DEPTH,
   measureFlowDepth,
-  type Position,
   parseYamlSource,
   positionOfByte,
-  type SourceLocator,
 } from './yaml-source.ts';
 
 export interface ClusterYamlResult {
@@ -35,7 +38,6 @@ const FATAL_SOURCE_RULES = new Set([
   'non-scalar-key',
 ]);
 const SEMANTIC_RULES = [checkIdentity, checkDns, checkNetwork, checkCapacity];
-const WHOLE_FILE: Position = { line: 0, column: 0 };
 
 /**
  * The offline validation of a cluster.yaml: syntax, keys, types and every semantic rule, all
@@ -154,18 +156,9 @@ function validateText(text: string, file: string): ClusterYamlResult {
     for (const rule of SEMANTIC_RULES) rule(context);
     for (const problem of context.problems) {
       if (touchesBroken(problem, brokenRoots)) continue;
-      findings.push(
-        makeFinding(
-          file,
-          problem.severity,
-          problem.rule,
-          problem.path,
-          locateNear(locator, problem.path, 'key', problem.related),
-          problem.message,
-        ),
-      );
+      findings.push(findingFromProblem(file, locator, problem));
     }
-    const result = summarise(findings);
+    const result: ClusterYamlResult = summarise(findings);
     if (result.report.valid) result.config = completeConfig(config);
 
     return result;
@@ -196,27 +189,6 @@ function touchesBroken(problem: RuleProblem, brokenRoots: ReadonlySet<string>): 
   return [problem.path, ...problem.related].some((path) => brokenRoots.has(String(path[0])));
 }
 
-/** The path's own position, else a related key's, else the nearest written ancestor's. */
-function locateNear(
-  locator: SourceLocator,
-  path: ConfigPath,
-  target: 'key' | 'value',
-  related: ConfigPath[],
-): Position {
-  const own = locator.locate(path, target);
-  if (own) return own;
-  for (const other of related) {
-    const position = locator.locate(other, 'key');
-    if (position) return position;
-  }
-  for (let length = path.length - 1; length > 0; length -= 1) {
-    const position = locator.locate(path.slice(0, length), 'key');
-    if (position) return position;
-  }
-
-  return WHOLE_FILE;
-}
-
 function reportTooLarge(file: string, size: number): ClusterYamlResult {
   return summarise([
     makeFinding(
@@ -228,31 +200,4 @@ function reportTooLarge(file: string, size: number): ClusterYamlResult {
       `${file} must be at most ${MAX_FILE_BYTES} bytes (received ${size} bytes)`,
     ),
   ]);
-}
-
-function makeFinding(
-  file: string,
-  severity: Finding['severity'],
-  rule: string,
-  path: ConfigPath,
-  position: Position,
-  message: string,
-): Finding {
-  return {
-    severity,
-    file,
-    line: position.line,
-    column: position.column,
-    path: formatPath(path),
-    rule,
-    message,
-  };
-}
-
-function summarise(findings: Finding[]): ClusterYamlResult {
-  const sorted = [...findings].sort((a, b) => a.line - b.line || a.column - b.column);
-  const errors = sorted.filter((finding) => finding.severity === 'error');
-  const warnings = sorted.filter((finding) => finding.severity === 'warning');
-
-  return { report: { valid: errors.length === 0, errors, warnings } };
 }

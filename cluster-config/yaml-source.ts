@@ -283,3 +283,11 @@ export class SourceLocator {
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
+
+/** A locator for text that already passed validation, used to place later (AWS) findings. */
+export function createSourceLocator(text: string): SourceLocator {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+
+  return new SourceLocator(doc, lineCounter);
+}

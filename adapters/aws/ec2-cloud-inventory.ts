@@ -1,0 +1,184 @@
+import {
+  DescribeAvailabilityZonesCommand,
+  DescribeKeyPairsCommand,
+  DescribeRouteTablesCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  paginateDescribeSubnets,
+} from '@aws-sdk/client-ec2';
+import { DescribeKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { CloudInventory } from '../../ports/cloud-inventory.ts';
+import { rethrowSdkError } from './classify-sdk-error.ts';
+
+export interface AwsClientOptions {
+  region: string;
+  /** Left undefined in production: the SDK then honours AWS_ENDPOINT_URL and its variants. */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** EC2 answers "not found" with these codes rather than an empty list. */
+const NOT_FOUND_CODES = new Set([
+  'InvalidVpcID.NotFound',
+  'InvalidRouteTableID.NotFound',
+  'InvalidKeyPair.NotFound',
+]);
+
+/** KMS refusals that mean "this key is not usable by us", as opposed to a flaky service. */
+const KEY_REFUSALS: Readonly<Record<string, string>> = {
+  NotFoundException: 'the key does not exist',
+  InvalidArnException: 'the ARN does not name a key',
+  AccessDeniedException: 'the key policy does not allow this backend to use the key',
+  DisabledException: 'the key is disabled',
+  KMSInvalidStateException: 'the key is pending deletion or not yet usable',
+  KeyUnavailableException: 'the key is unavailable',
+  InvalidKeyUsageException: 'the key is not a symmetric ENCRYPT_DECRYPT key',
+};
+
+/** The Validate state's EC2 and KMS look-ups. KMS calls go to the region inside the key ARN. */
+export class Ec2CloudInventory implements CloudInventory {
+  readonly mode = 'aws' as const;
+  private readonly ec2Clients = new Map<string, EC2Client>();
+  private readonly kmsClients = new Map<string, KMSClient>();
+
+  constructor(private readonly options: AwsClientOptions) {}
+
+  async describeVpc(vpcId: string): Promise<{ cidrBlocks: string[] } | undefined> {
+    const answer = await this.call('DescribeVpcs', () =>
+      this.ec2().send(new DescribeVpcsCommand({ VpcIds: [vpcId] })),
+    );
+    const vpc = answer?.Vpcs?.[0];
+    if (vpc === undefined) return undefined;
+    const associated = (vpc.CidrBlockAssociationSet ?? [])
+      .filter((association) => association.CidrBlockState?.State === 'associated')
+      .map((association) => association.CidrBlock ?? '');
+    const blocks = [vpc.CidrBlock ?? '', ...associated].filter((block) => block !== '');
+
+    return { cidrBlocks: [...new Set(blocks)] };
+  }
+
+  async listSubnetCidrs(vpcId: string): Promise<string[]> {
+    const cidrs: string[] = [];
+    try {
+      const pages = paginateDescribeSubnets(
+        { client: this.ec2() },
+        { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] },
+      );
+      for await (const page of pages) {
+        for (const subnet of page.Subnets ?? []) {
+          if (subnet.CidrBlock !== undefined) cidrs.push(subnet.CidrBlock);
+        }
+      }
+    } catch (error: unknown) {
+      rethrowSdkError(error, 'EC2', 'DescribeSubnets');
+    }
+
+    return cidrs;
+  }
+
+  async describeRouteTable(routeTableId: string): Promise<{ vpcId: string } | undefined> {
+    const answer = await this.call('DescribeRouteTables', () =>
+      this.ec2().send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
+    );
+    const vpcId = answer?.RouteTables?.[0]?.VpcId;
+
+    return vpcId === undefined ? undefined : { vpcId };
+  }
+
+  async keyPairExists(keyName: string): Promise<boolean> {
+    const answer = await this.call('DescribeKeyPairs', () =>
+      this.ec2().send(new DescribeKeyPairsCommand({ KeyNames: [keyName] })),
+    );
+
+    return (answer?.KeyPairs ?? []).some((pair) => pair.KeyName === keyName);
+  }
+
+  async listAvailabilityZones(region: string): Promise<string[]> {
+    const answer = await this.call('DescribeAvailabilityZones', () =>
+      this.ec2(region).send(
+        new DescribeAvailabilityZonesCommand({
+          Filters: [{ Name: 'state', Values: ['available'] }],
+        }),
+      ),
+    );
+
+    return (answer?.AvailabilityZones ?? []).map((zone) => zone.ZoneName ?? '').filter(Boolean);
+  }
+
+  /** DescribeKey says whether the key is enabled; a one-byte Encrypt proves we may use it. */
+  async checkKmsKey(keyArn: string): Promise<{ usable: boolean; reason?: string }> {
+    const kms = this.kms(regionOfArn(keyArn) ?? this.options.region);
+    try {
+      const described = await kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
+      const metadata = described.KeyMetadata;
+      if (metadata?.KeyState !== 'Enabled') {
+        return {
+          usable: false,
+          reason: `the key is ${metadata?.KeyState ?? 'in an unknown state'}`,
+        };
+      }
+      if (metadata.KeyUsage !== 'ENCRYPT_DECRYPT' || metadata.KeySpec !== 'SYMMETRIC_DEFAULT') {
+        return { usable: false, reason: KEY_REFUSALS.InvalidKeyUsageException };
+      }
+      await kms.send(
+        new EncryptCommand({
+          KeyId: keyArn,
+          Plaintext: Uint8Array.of(0x6b),
+          EncryptionContext: { purpose: 'kube-aws-validate' },
+        }),
+      );
+      return { usable: true };
+    } catch (error: unknown) {
+      const name = (error as { name?: unknown } | null)?.name;
+      if (typeof name === 'string' && Object.hasOwn(KEY_REFUSALS, name)) {
+        return { usable: false, reason: KEY_REFUSALS[name] };
+      }
+      rethrowSdkError(error, 'KMS', 'DescribeKey/Encrypt');
+    }
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await send();
+    } catch (error: unknown) {
+      const name = (error as { name?: unknown; Code?: unknown } | null)?.name;
+      if (typeof name === 'string' && NOT_FOUND_CODES.has(name)) return undefined;
+      rethrowSdkError(error, 'EC2', operation);
+    }
+  }
+
+  private ec2(region = this.options.region): EC2Client {
+    let client = this.ec2Clients.get(region);
+    if (client === undefined) {
+      client = new EC2Client(toClientConfig(this.options, region));
+      this.ec2Clients.set(region, client);
+    }
+
+    return client;
+  }
+
+  private kms(region: string): KMSClient {
+    let client = this.kmsClients.get(region);
+    if (client === undefined) {
+      client = new KMSClient(toClientConfig(this.options, region));
+      this.kmsClients.set(region, client);
+    }
+
+    return client;
+  }
+}
+
+/** Client settings without undefined entries, so the SDK's own defaults (and env) still apply. */
+export function toClientConfig(options: AwsClientOptions, region: string) {
+  return {
+    region,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  };
+}
+
+function regionOfArn(arn: string): string | undefined {
+  const parts = arn.split(':');
+
+  return parts[0] === 'arn' && parts[3] !== undefined && parts[3] !== '' ? parts[3] : undefined;
+}

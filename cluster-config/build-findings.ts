@@ -1,0 +1,65 @@
+import type { Finding, ValidationReport } from '../schemas/finding.ts';
+import type { RuleProblem } from './rules/rule-context.ts';
+import { type ConfigPath, formatPath, type Position, type SourceLocator } from './yaml-source.ts';
+
+/** Shared by the offline validation and the AWS checks: positions, findings, the report. */
+
+export const WHOLE_FILE: Position = { line: 0, column: 0 };
+
+/** The path's own position, else a related key's, else the nearest written ancestor's. */
+export function locateNear(
+  locator: SourceLocator,
+  path: ConfigPath,
+  target: 'key' | 'value',
+  related: ConfigPath[],
+): Position {
+  const own = locator.locate(path, target);
+  if (own) return own;
+  for (const other of related) {
+    const position = locator.locate(other, 'key');
+    if (position) return position;
+  }
+  for (let length = path.length - 1; length > 0; length -= 1) {
+    const position = locator.locate(path.slice(0, length), 'key');
+    if (position) return position;
+  }
+
+  return WHOLE_FILE;
+}
+
+export function findingFromProblem(
+  file: string,
+  locator: SourceLocator,
+  problem: RuleProblem,
+): Finding {
+  const position = locateNear(locator, problem.path, 'key', problem.related);
+
+  return makeFinding(file, problem.severity, problem.rule, problem.path, position, problem.message);
+}
+
+export function makeFinding(
+  file: string,
+  severity: Finding['severity'],
+  rule: string,
+  path: ConfigPath,
+  position: Position,
+  message: string,
+): Finding {
+  return {
+    severity,
+    file,
+    line: position.line,
+    column: position.column,
+    path: formatPath(path),
+    rule,
+    message,
+  };
+}
+
+export function summarise(findings: Finding[]): { report: ValidationReport } {
+  const sorted = [...findings].sort((a, b) => a.line - b.line || a.column - b.column);
+  const errors = sorted.filter((finding) => finding.severity === 'error');
+  const warnings = sorted.filter((finding) => finding.severity === 'warning');
+
+  return { report: { valid: errors.length === 0, errors, warnings } };
+}
