@@ -3,6 +3,11 @@ export const artifactKeys = {
   submission: (cluster: string) => `clusters/${cluster}/cluster.yaml`,
   submissionValidation: (cluster: string) => `clusters/${cluster}/validation.json`,
   input: (cluster: string, revision: number) => `${revisionPrefix(cluster, revision)}/cluster.yaml`,
+  /**
+   * A submitted document stored by content hash before its revision is allocated, so an
+   * allocated revision never points at an input that was not written.
+   */
+  submittedInput: (cluster: string, sha256: string) => `clusters/${cluster}/inputs/${sha256}.yaml`,
   config: (cluster: string, revision: number) => `${revisionPrefix(cluster, revision)}/config.json`,
   assetManifest: (cluster: string, revision: number) =>
     `${revisionPrefix(cluster, revision)}/assets.json`,

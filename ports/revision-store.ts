@@ -25,13 +25,18 @@ export interface RevisionStore {
   /** Newest first. */
   list(cluster: string): Promise<Revision[]>;
   getCluster(cluster: string): Promise<ClusterRecord | undefined>;
-  /** Appends a transition with the current time and sets the status; patch adds fields. */
+  /**
+   * Appends a transition with the current time and sets the status; patch adds fields. With
+   * `guard.from`, the transition happens only from one of those statuses (ConflictError
+   * otherwise), so two callers racing to start the same revision record it once.
+   */
   transition(
     cluster: string,
     revision: number,
     status: RevisionStatus,
     detail?: { state?: string; detail?: string },
     patch?: Partial<Revision>,
+    guard?: { from: readonly RevisionStatus[] },
   ): Promise<Revision>;
   update(cluster: string, revision: number, patch: Partial<Revision>): Promise<Revision>;
   /** Moves `lastApplied`; only an APPLIED revision may be passed. */
@@ -45,5 +50,10 @@ export interface RevisionStore {
    * revision number that took it first.
    */
   claimIdempotencyKey(scope: string, key: string, revision: number): Promise<number | undefined>;
+  /**
+   * Turns a pending claim (made with revision 0 before allocating) into the allocated revision.
+   * Optional for test doubles; without it, submit claims only after allocating.
+   */
+  settleIdempotencyKey?(scope: string, key: string, revision: number): Promise<void>;
   lookupIdempotencyKey(scope: string, key: string): Promise<number | undefined>;
 }

@@ -124,10 +124,14 @@ export class DynamoDbRevisionStore implements RevisionStore {
     status: RevisionStatus,
     detail: { state?: string; detail?: string } = {},
     patch: Partial<Revision> = {},
+    guard?: { from: readonly RevisionStatus[] },
   ): Promise<Revision> {
     const at = this.now().toISOString();
     const set = buildSetExpression({ ...patch, updatedAt: at }, NON_UPDATABLE_FIELDS);
     const terminal = TERMINAL_STATUSES.map((value, index) => [`:terminal${index}`, value]);
+    const from = (guard?.from ?? []).map((value, index) => [`:from${index}`, value]);
+    const fromCondition =
+      from.length === 0 ? '' : ` AND #status IN (${from.map(([name]) => name).join(', ')})`;
 
     // A final revision never changes status again: a re-run step cannot rewrite history.
     return this.updateRevision(
@@ -135,16 +139,19 @@ export class DynamoDbRevisionStore implements RevisionStore {
       revision,
       {
         update: `SET ${[...set.assignments, '#status = :status', 'transitions = list_append(transitions, :transition)'].join(', ')}`,
-        condition: `attribute_exists(pk) AND NOT (#status IN (${terminal.map(([name]) => name).join(', ')}))`,
+        condition: `attribute_exists(pk) AND NOT (#status IN (${terminal.map(([name]) => name).join(', ')}))${fromCondition}`,
         names: { ...set.names, '#status': 'status' },
         values: {
           ...set.values,
           ...Object.fromEntries(terminal),
+          ...Object.fromEntries(from),
           ':status': status,
           ':transition': [{ status, at, ...detail }],
         },
       },
-      `revision ${revision} of ${cluster} is already final; it cannot become ${status}`,
+      guard === undefined
+        ? `revision ${revision} of ${cluster} is already final; it cannot become ${status}`
+        : `revision ${revision} of ${cluster} is not ${guard.from.join(' or ')}; it cannot become ${status}`,
     );
   }
 
@@ -221,6 +228,19 @@ export class DynamoDbRevisionStore implements RevisionStore {
     if (await this.table.putIfAbsent({ pk, sk: IDEMPOTENCY_SK, revision })) return undefined;
 
     return this.lookupIdempotencyKey(scope, key);
+  }
+
+  async settleIdempotencyKey(scope: string, key: string, revision: number): Promise<void> {
+    const settled = await this.table.updateIf(buildIdempotencyPk(scope, key), IDEMPOTENCY_SK, {
+      update: 'SET revision = :revision',
+      condition: 'revision = :pending OR revision = :revision',
+      values: { ':revision': revision, ':pending': 0 },
+    });
+    if (settled === undefined) {
+      throw new ConflictError(
+        `idempotency key ${key} in ${scope} is not pending; it cannot be settled to revision ${revision}`,
+      );
+    }
   }
 
   async lookupIdempotencyKey(scope: string, key: string): Promise<number | undefined> {

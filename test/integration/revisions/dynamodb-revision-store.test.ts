@@ -227,6 +227,42 @@ describe.each(backends)('DynamoDbRevisionStore on $name', (backend) => {
     expect((await store.get('eta', 1))?.transitions).toHaveLength(3);
   });
 
+  it('records a guarded transition once when two callers race to start the same revision', async () => {
+    const store = await openStore();
+    await store.allocate(newRevision('kappa'));
+
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () =>
+        store.transition('kappa', 1, 'RUNNING', { detail: 'started' }, {}, { from: ['QUEUED'] }),
+      ),
+    );
+
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((result) => result.status === 'rejected');
+    expect((refused as PromiseRejectedResult).reason).toMatchObject({
+      name: 'ConflictError',
+      message: 'revision 1 of kappa is not QUEUED; it cannot become RUNNING',
+    });
+    expect((await store.get('kappa', 1))?.transitions.map((entry) => entry.status)).toEqual([
+      'QUEUED',
+      'RUNNING',
+    ]);
+  });
+
+  it('settles a pending idempotency claim once and refuses to move a settled one', async () => {
+    const store = await openStore();
+    expect(await store.claimIdempotencyKey('api', 'k1', 0)).toBeUndefined();
+    expect(await store.claimIdempotencyKey('api', 'k1', 0)).toBe(0);
+
+    await store.settleIdempotencyKey('api', 'k1', 4);
+    await store.settleIdempotencyKey('api', 'k1', 4);
+
+    expect(await store.lookupIdempotencyKey('api', 'k1')).toBe(4);
+    await expect(store.settleIdempotencyKey('api', 'k1', 5)).rejects.toThrow(
+      'idempotency key k1 in api is not pending; it cannot be settled to revision 5',
+    );
+  });
+
   it('updates fields without touching identity, status or history', async () => {
     const store = await openStore();
     await store.allocate(newRevision('theta'));
