@@ -16,9 +16,12 @@ export interface RenderedFile {
   encoding?: 'b64';
 }
 
-/** YAML without line folding, so long flags and base64 stay on one line. */
+/**
+ * YAML without line folding, so long flags and base64 stay on one line. Quoting follows YAML 1.1,
+ * the dialect of both coreos-cloudinit and Kubernetes' parser, so `on` or `0644` stay strings.
+ */
 export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0 });
+  return stringify(value, { lineWidth: 0, version: '1.1' });
 }
 
 /** Several Kubernetes objects as one multi-document YAML file. */

@@ -67,6 +67,16 @@ describe('validateCloudConfig', () => {
     ]);
   });
 
+  it('accepts a document that holds only the header and comments', () => {
+    expect(validateCloudConfig('#cloud-config\n# nothing yet\n')).toEqual([]);
+  });
+
+  it('warns when the document is not a mapping', () => {
+    expect(validateCloudConfig(cc('- hostname: a'))).toEqual([
+      { line: 2, severity: 'warning', message: 'incorrect type for "" (want struct)' },
+    ]);
+  });
+
   it('accepts the header followed by trailing whitespace', () => {
     expect(validateCloudConfig('#cloud-config  \t\nhostname: x\n')).toEqual([]);
   });

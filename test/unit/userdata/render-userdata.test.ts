@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { validateCloudConfig } from '../../../cloud-config/validate-cloud-config.ts';
 import type { NodeRole } from '../../../schemas/node-assets.ts';
 import { renderLoaderUserdata } from '../../../stack/userdata/render-loader-userdata.ts';
@@ -169,6 +170,22 @@ describe('renderUserdata', () => {
       'cidr: 10.2.0.0/16',
     );
     expect(findFile(calico, '/opt/bin/install-addons').content).toContain('tigera-operator.yaml');
+  });
+
+  it('quotes YAML 1.1 booleans so cloudinit and Kubernetes read them as strings', () => {
+    const text = render('worker', undefined, exampleConfig({ clusterName: 'yes' }));
+    const kubeconfig = findFile(parseUserdata(text), '/etc/kubernetes/kubelet.conf').content;
+
+    expect(kubeconfig).toContain('  - name: "yes"\n');
+    expect(kubeconfig).toContain('      cluster: "yes"\n');
+  });
+
+  it('authorises the configured SSH keys for the core user', () => {
+    const keys = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample ops@example.com'];
+    const text = render('worker', undefined, exampleConfig({ sshAuthorizedKeys: keys }));
+
+    expect(parse(text).ssh_authorized_keys).toEqual(keys);
+    expect(validateCloudConfig(text)).toEqual([]);
   });
 
   it('refuses a private key without an encryption context', () => {
