@@ -12,9 +12,10 @@ import {
 } from '../pki/asset-manifest.ts';
 import { buildAssetEntries } from '../pki/build-asset-entries.ts';
 import { planAssetChanges } from '../pki/plan-asset-changes.ts';
-import { type ClusterConfig, ClusterConfigSchema } from '../schemas/cluster-config.ts';
+import type { ClusterConfig } from '../schemas/cluster-config.ts';
 import type { AssetsResult, TaskInput } from '../schemas/state-payloads.ts';
 import type { Deps } from './deps.ts';
+import { loadConfig } from './validate-step.ts';
 
 /**
  * Generate Assets: reuses every certificate and key of the cluster's newest asset manifest that
@@ -87,7 +88,7 @@ async function loadValidatedConfig(input: TaskInput, deps: Deps): Promise<Cluste
     );
   }
 
-  return readJsonObject(deps.artifacts, configKey, ClusterConfigSchema);
+  return loadConfig(deps, configKey);
 }
 
 async function loadLatestManifest(deps: Deps, cluster: string): Promise<AssetManifest | undefined> {

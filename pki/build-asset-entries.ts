@@ -126,14 +126,17 @@ async function resealUnderCurrentKey(
     return { keyId: previous.keyId, sealedKey: previous.sealedKey };
   }
 
+  // Decrypt and encrypt rather than ReEncrypt: this function already holds kms:Decrypt and
+  // kms:Encrypt for the backend context, and no ReEncrypt grant.
   const context = backendEncryptionContext(input.cluster, previous.name);
-  const resealed = await input.keys.reEncrypt(
-    Buffer.from(previous.sealedKey, 'base64'),
-    context,
-    context,
-  );
+  const plaintext = await input.keys.decrypt(Buffer.from(previous.sealedKey, 'base64'), context);
+  try {
+    const resealed = await input.keys.encrypt(plaintext, context);
 
-  return { keyId: input.keys.keyId, sealedKey: Buffer.from(resealed).toString('base64') };
+    return { keyId: input.keys.keyId, sealedKey: Buffer.from(resealed).toString('base64') };
+  } finally {
+    plaintext.fill(0);
+  }
 }
 
 /** The CA key that signs a leaf: fresh in memory, or unsealed once per run from the manifest. */

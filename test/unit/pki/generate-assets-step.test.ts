@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { artifactKeys } from '../../../lib/artifact-keys.ts';
 import { ValidationError } from '../../../lib/errors.ts';
+import { generateAssetsStep } from '../../../pipeline/generate-assets-step.ts';
 import { ASSET_NAMES } from '../../../pki/asset-catalogue.ts';
 import { type AssetManifest, AssetManifestSchema } from '../../../pki/asset-manifest.ts';
 import { backendEncryptionContext } from '../../../schemas/node-assets.ts';
@@ -240,6 +241,20 @@ describe('generateAssetsStep', () => {
     await expect(attempt).rejects.toThrow(ValidationError);
     await expect(attempt).rejects.toThrow(
       `rotate[1] must name an asset or all (received apisrever); assets are ${ASSET_NAMES.join(', ')}`,
+    );
+  });
+
+  it('refuses to run before Validate stored the config', async () => {
+    const input = {
+      cluster: CLUSTER,
+      revision: 1,
+      correlationId: 'c',
+      step: 'generate-assets' as const,
+      state: { cluster: CLUSTER, revision: 1, correlationId: 'c' },
+    };
+
+    await expect(generateAssetsStep(input, harness.deps)).rejects.toThrow(
+      'state.validation.configKey must be set before generate-assets (received none)',
     );
   });
 
