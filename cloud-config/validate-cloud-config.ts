@@ -24,7 +24,8 @@ const HEADER = '#cloud-config';
  * `line 0: warning: incorrect type for "" (want struct)` that followed it.
  */
 export function validateCloudConfig(text: string): CloudConfigEntry[] {
-  if (text.length === 0 || text.startsWith('#!')) return [];
+  // Scripts and Ignition configs are userdata too; cloudinit has no rules for them.
+  if (text.length === 0 || text.startsWith('#!') || isIgnitionConfig(text)) return [];
   if (!isCloudConfig(text)) {
     return [{ line: 1, severity: 'error', message: `must be "${HEADER}" or begin with "#!"` }];
   }
@@ -72,6 +73,18 @@ export function validateUserCloudConfig(
     line: entry.line === 0 ? 0 : Math.max(1, entry.line + shift),
     source: sourceName,
   }));
+}
+
+function isIgnitionConfig(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return false;
+    const ignition = (value as { ignition?: { version?: unknown } }).ignition;
+
+    return 'ignitionVersion' in value || ignition?.version !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 function isCloudConfig(text: string): boolean {

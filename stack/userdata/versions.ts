@@ -8,7 +8,6 @@ export const KUBERNETES_IMAGE_REGISTRY = 'registry.k8s.io';
 
 export const ETCD_IMAGE = 'registry.k8s.io/etcd:3.6.5-0';
 export const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns:v1.12.1';
-export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10.1';
 
 export const FLANNEL_IMAGE = 'ghcr.io/flannel-io/flannel:v0.27.4';
 export const FLANNEL_CNI_PLUGIN_IMAGE = 'ghcr.io/flannel-io/flannel-cni-plugin:v1.8.0-flannel1';

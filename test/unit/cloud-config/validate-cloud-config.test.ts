@@ -55,6 +55,14 @@ describe('validateCloudConfig', () => {
     expect(validateCloudConfig('#!/bin/bash\nanything: [\n')).toEqual([]);
   });
 
+  it('leaves Ignition configs of either version field unvalidated', () => {
+    expect(validateCloudConfig('{"ignitionVersion": 1}')).toEqual([]);
+    expect(validateCloudConfig('{"ignition": {"version": "3.4.0"}}')).toEqual([]);
+    expect(validateCloudConfig('{"hostname": "x"}')).toEqual([
+      { line: 1, severity: 'error', message: 'must be "#cloud-config" or begin with "#!"' },
+    ]);
+  });
+
   it.each([
     ['# cloud-config\n'],
     ['\n#cloud-config\n'],
