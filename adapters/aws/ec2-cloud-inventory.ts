@@ -117,7 +117,9 @@ export class Ec2CloudInventory implements CloudInventory {
           reason: `the key is ${metadata?.KeyState ?? 'in an unknown state'}`,
         };
       }
-      if (metadata.KeyUsage !== 'ENCRYPT_DECRYPT' || metadata.KeySpec !== 'SYMMETRIC_DEFAULT') {
+      // Only symmetric keys encrypt without naming an algorithm; some emulators omit KeyUsage.
+      const usage = metadata.KeyUsage ?? 'ENCRYPT_DECRYPT';
+      if (usage !== 'ENCRYPT_DECRYPT' || metadata.KeySpec !== 'SYMMETRIC_DEFAULT') {
         return { usable: false, reason: KEY_REFUSALS.InvalidKeyUsageException };
       }
       await kms.send(
