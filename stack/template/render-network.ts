@@ -64,7 +64,14 @@ export function renderNetwork(config: ClusterConfig, subnets: PlannedSubnet[]): 
         AvailabilityZone: subnet.availabilityZone,
         CidrBlock: subnet.instanceCIDR,
         MapPublicIpOnLaunch: config.mapPublicIPs,
-        Tags: clusterTags(config, `${config.clusterName}-${subnet.logicalId.toLowerCase()}`),
+        Tags: [
+          ...clusterTags(config, `${config.clusterName}-${subnet.logicalId.toLowerCase()}`),
+          // Where the cloud provider puts load balancers of Services: public or internal ones.
+          {
+            Key: config.mapPublicIPs ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb',
+            Value: '1',
+          },
+        ],
       },
     };
     resourceMap[subnet.logicalId] = [...subnet.sourceKeys, 'mapPublicIPs'];
