@@ -317,11 +317,14 @@ describe('validateCloudConfig', () => {
   it('warns about an invalid legacy etcd discovery URL first', () => {
     const text = cc('coreos:', '  etcd:', '    discovery: "disco very"');
 
-    expect(validateCloudConfig(text)[0]).toEqual({
-      line: 4,
-      severity: 'warning',
-      message: 'discovery URL is not valid',
-    });
+    expect(validateCloudConfig(text)).toEqual([
+      { line: 4, severity: 'warning', message: 'discovery URL is not valid' },
+      {
+        line: 3,
+        severity: 'warning',
+        message: 'deprecated key "etcd" (etcd is no longer shipped in Container Linux)',
+      },
+    ]);
     const valid = cc('coreos:', '  etcd:', '    discovery: https://discovery.etcd.io/abc');
     expect(validateCloudConfig(valid).map((e) => e.message)).not.toContain(
       'discovery URL is not valid',
