@@ -4,6 +4,7 @@ import { sha256Hex } from '../lib/hash.ts';
 import type { KeyService } from '../ports/key-service.ts';
 import type { ClusterConfig } from '../schemas/cluster-config.ts';
 import { backendEncryptionContext } from '../schemas/node-assets.ts';
+import type { CertificateRequest } from './asset-catalogue.ts';
 import type { ManifestAsset } from './asset-manifest.ts';
 import {
   exportPrivateKeyPem,
@@ -38,9 +39,7 @@ export async function buildAssetEntries(input: BuildAssetEntriesInput): Promise<
   const validity = describeValidity(input.config, input.now);
   const toIssue = input.decisions.filter((decision) => decision.action === 'issue');
   const pairs = await Promise.all(toIssue.map(() => generateRsaKeyPair()));
-  const freshKeys = new Map<string, RsaKeyPair>(
-    toIssue.map((decision, index) => [decision.spec.name, pairs[index] as RsaKeyPair]),
-  );
+  const freshKeys = new Map(toIssue.map((decision, index) => [decision.spec.name, pairs[index]]));
   const signingKeys = new Map<string, KeyObject>();
   const entries = new Map<string, ManifestAsset>();
 
@@ -53,65 +52,105 @@ export async function buildAssetEntries(input: BuildAssetEntriesInput): Promise<
     }
 
     const pair = freshKeys.get(spec.name);
-    if (pair === undefined) throw new InvariantError(`asset ${spec.name} must have a fresh key`);
-    const context = backendEncryptionContext(input.cluster, spec.name);
-    const sealed = await input.keys.encrypt(
-      Buffer.from(exportPrivateKeyPem(pair.privateKey), 'utf8'),
-      context,
-    );
-    const publicKey = exportPublicKeyPem(pair.publicKey);
-    const base: ManifestAsset = {
-      name: spec.name,
-      kind: spec.kind,
-      action: 'issued',
-      reason: decision.reason,
-      issuedAtRevision: input.revision,
-      fingerprint: fingerprintPublicKey(pair.publicKey),
-      publicKey,
-      publicKeyFingerprint: fingerprintPublicKey(pair.publicKey),
-      keyId: input.keys.keyId,
-      sealedKey: Buffer.from(sealed).toString('base64'),
-    };
+    if (pair === undefined) {
+      throw new InvariantError(`asset ${spec.name} must have a fresh key pair (received none)`);
+    }
     if (spec.kind === 'ca') signingKeys.set(spec.name, pair.privateKey);
+    const sealed = await sealFreshKey(input, decision, pair);
     if (decision.request === undefined) {
-      entries.set(spec.name, base);
+      entries.set(spec.name, sealed);
       continue;
     }
 
     const issuer = spec.issuer === undefined ? undefined : entries.get(spec.issuer);
-    if (spec.issuer !== undefined && issuer?.certificate === undefined) {
-      throw new InvariantError(`asset ${spec.name} must follow its issuer ${spec.issuer}`);
-    }
-    const notAfter =
-      issuer?.notAfter === undefined
-        ? new Date(validity.issuedAt + validity.caDays * DAY_MS)
-        : new Date(
-            Math.min(validity.issuedAt + validity.certDays * DAY_MS, Date.parse(issuer.notAfter)),
-          );
     const signingKey =
       issuer === undefined ? pair.privateKey : await unsealSigningKey(input, issuer, signingKeys);
-    const certificate = issueCertificate({
+    const certificate = signEntry({
+      decision,
       request: decision.request,
-      publicKey: pair.publicKey,
+      pair,
+      issuer,
       signingKey,
-      issuerCertificatePem: issuer?.certificate,
-      notBefore: validity.notBefore,
-      notAfter,
+      validity,
     });
-    entries.set(spec.name, {
-      ...base,
-      fingerprint: sha256Hex(certificate),
-      request: decision.request,
-      certificate,
-      serialNumber: readSerialNumber(certificate),
-      notBefore: validity.notBefore.toISOString(),
-      notAfter: notAfter.toISOString(),
-      issuer: spec.issuer,
-      issuerFingerprint: issuer?.fingerprint,
-    });
+    entries.set(spec.name, { ...sealed, ...certificate });
   }
 
   return [...entries.values()];
+}
+
+/** The manifest entry of a new key pair, its private half sealed under the backend context. */
+async function sealFreshKey(
+  input: BuildAssetEntriesInput,
+  decision: AssetDecision,
+  pair: RsaKeyPair,
+): Promise<ManifestAsset> {
+  const { spec } = decision;
+  const sealed = await input.keys.encrypt(
+    Buffer.from(exportPrivateKeyPem(pair.privateKey), 'utf8'),
+    backendEncryptionContext(input.cluster, spec.name),
+  );
+  const publicKeyFingerprint = fingerprintPublicKey(pair.publicKey);
+
+  return {
+    name: spec.name,
+    kind: spec.kind,
+    action: 'issued',
+    reason: decision.reason,
+    issuedAtRevision: input.revision,
+    fingerprint: publicKeyFingerprint,
+    publicKey: exportPublicKeyPem(pair.publicKey),
+    publicKeyFingerprint,
+    keyId: input.keys.keyId,
+    sealedKey: Buffer.from(sealed).toString('base64'),
+  };
+}
+
+interface SignEntryInput {
+  decision: AssetDecision;
+  request: CertificateRequest;
+  pair: RsaKeyPair;
+  issuer: ManifestAsset | undefined;
+  /** The CA's key; for a self-signed CA, its own. */
+  signingKey: KeyObject;
+  validity: Validity;
+}
+
+/** The certificate fields of an entry. A leaf never outlives its CA: NotAfter is clamped. */
+function signEntry(input: SignEntryInput): Partial<ManifestAsset> {
+  const { decision, issuer, validity } = input;
+  const issuerName = decision.spec.issuer;
+  if (issuerName !== undefined && issuer?.certificate === undefined) {
+    throw new InvariantError(
+      `asset ${decision.spec.name} must follow its issuer ${issuerName} (received no certificate)`,
+    );
+  }
+  const notAfter =
+    issuer?.notAfter === undefined
+      ? new Date(validity.issuedAt + validity.caDays * DAY_MS)
+      : new Date(
+          Math.min(validity.issuedAt + validity.certDays * DAY_MS, Date.parse(issuer.notAfter)),
+        );
+
+  const certificate = issueCertificate({
+    request: input.request,
+    publicKey: input.pair.publicKey,
+    signingKey: input.signingKey,
+    issuerCertificatePem: issuer?.certificate,
+    notBefore: validity.notBefore,
+    notAfter,
+  });
+
+  return {
+    fingerprint: sha256Hex(certificate),
+    request: input.request,
+    certificate,
+    serialNumber: new X509Certificate(certificate).serialNumber,
+    notBefore: validity.notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    issuer: issuerName,
+    issuerFingerprint: issuer?.fingerprint,
+  };
 }
 
 /**
@@ -162,7 +201,14 @@ async function unsealSigningKey(
   }
 }
 
-function describeValidity(config: ClusterConfig, now: Date) {
+interface Validity {
+  issuedAt: number;
+  notBefore: Date;
+  caDays: number;
+  certDays: number;
+}
+
+function describeValidity(config: ClusterConfig, now: Date): Validity {
   for (const field of ['tlsCADurationDays', 'tlsCertDurationDays'] as const) {
     if (config[field] <= 0) {
       throw new ValidationError(`${field} must be greater than 0 (received ${config[field]})`);
@@ -178,8 +224,4 @@ function describeValidity(config: ClusterConfig, now: Date) {
     caDays: config.tlsCADurationDays,
     certDays: config.tlsCertDurationDays,
   };
-}
-
-function readSerialNumber(certificatePem: string): string {
-  return new X509Certificate(certificatePem).serialNumber;
 }
