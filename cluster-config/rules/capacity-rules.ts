@@ -177,15 +177,21 @@ function checkNodePools(context: RuleContext): void {
         `${name} must be a DNS label of lower-case letters, digits and hyphens, at most 63 characters (received ${formatReceived(pool.name)})`,
       );
     }
-    const first = firstIndexByName.get(pool.name);
+    const resourceId = toResourceId(pool.name);
+    const first = firstIndexByName.get(resourceId);
     if (first !== undefined && pool.name !== '') {
+      const other = context.config.nodePools[first]?.name;
+      const reason =
+        other === pool.name
+          ? `nodePools[${first}] has the same name`
+          : `nodePools[${first}].name ${other} differs only in hyphens, and both become the resource id NodePool${resourceId}`;
       context.error(
         'node-pool-duplicate-name',
         namePath,
-        `${name} must be unique; nodePools[${first}] has the same name (received ${formatReceived(pool.name)})`,
+        `${name} must be unique; ${reason} (received ${formatReceived(pool.name)})`,
       );
     } else {
-      firstIndexByName.set(pool.name, index);
+      firstIndexByName.set(resourceId, index);
     }
     if (pool.minSize !== undefined && pool.minSize > pool.count) {
       context.error(
@@ -213,6 +219,15 @@ function checkNodePools(context: RuleContext): void {
     });
     checkSpotPrice(context, [...path, 'spotPrice'], pool.spotPrice);
   });
+}
+
+/** The CloudFormation id part the renderer derives from a pool name: hyphens dropped, parts capitalised. */
+function toResourceId(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part !== '')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }
 
 function checkTlsDurations(context: RuleContext): void {

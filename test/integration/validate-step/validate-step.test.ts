@@ -330,6 +330,50 @@ describe.skipIf(!hasMoto)('validateStep against moto', () => {
     ]);
   });
 
+  it('accepts an existing record once the cluster has an applied revision, whose stack made it', async () => {
+    const revisions = new MemoryRevisionStore();
+    await revisions.allocate({
+      cluster: 'demo',
+      source: { kind: 'api' },
+      submitter: 'tester',
+      correlationId: 'correlation-0',
+      inputKey: 'unused',
+      inputSha256: 'unused',
+    });
+    await revisions.transition('demo', 1, 'APPLIED');
+    await revisions.setLastApplied('demo', 1);
+    const yaml = buildYaml({ externalDNSName: 'taken.example.com' });
+    const artifacts = new MemoryObjectStore();
+    const inputKey = artifactKeys.input('demo', 2);
+    await artifacts.put(inputKey, yaml, 'application/yaml');
+    await revisions.allocate({
+      cluster: 'demo',
+      source: { kind: 'api' },
+      submitter: 'tester',
+      correlationId: 'correlation-2',
+      inputKey,
+      inputSha256: sha256Hex(yaml),
+    });
+    const deps = { ...(await runStep(buildYaml())).deps, artifacts, revisions };
+    const input = {
+      cluster: 'demo',
+      revision: 2,
+      correlationId: 'correlation-2',
+      step: 'validate' as const,
+      state: { cluster: 'demo', revision: 2, correlationId: 'correlation-2' },
+    };
+
+    const result = await validateStep(input, deps);
+    expect(result.configKey).toBe(artifactKeys.config('demo', 2));
+  });
+
+  it('rejects a file whose clusterName is not the cluster of the revision', async () => {
+    const yaml = buildYaml({ clusterName: 'other' });
+    expect(await collectFindings(yaml)).toEqual([
+      '1:1 cluster-name-mismatch clusterName must be demo, the cluster this revision belongs to (received "other")',
+    ]);
+  });
+
   it('reports offline errors as a ValidationError before asking AWS anything', async () => {
     const yaml = buildYaml({ workerCont: '3' });
     expect(await collectFindings(yaml)).toEqual([
