@@ -58,6 +58,6 @@ export function toEsbuildOptions(entry: string, outfile: string) {
     external: BUNDLE_EXTERNALS,
     mainFields: ['module', 'main'],
     banner: { js: BUNDLE_BANNER },
-    logLevel: 'error' as const,
+    logLevel: 'silent' as const,
   };
 }

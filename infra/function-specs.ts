@@ -1,7 +1,9 @@
 /**
  * The backend's Lambda functions, one per folder under `functions/`, with the memory and timeout
- * each gets. Memory follows `bench/functions-bench.ts` (resident set after a cold import) plus
- * the work each step does; Lambda also scales CPU with memory, which the key generation needs.
+ * each gets. `bench/functions-bench.ts` measured a resident set of 147-160 MiB right after the
+ * cold import of each bundle, so 512 MiB is the floor. Lambda gives CPU in proportion to memory
+ * and a cold import is CPU-bound (1.4-2.2 s on a 2-core machine, mostly the AWS SDK clients), so
+ * the functions a person waits for get 1,024 MiB, and key generation one full vCPU.
  */
 export const BACKEND_FUNCTIONS = [
   'submit-api',
@@ -30,7 +32,7 @@ export const FUNCTION_SPECS: Readonly<Record<BackendFunctionName, FunctionSpec>>
   'submit-api': {
     id: 'SubmitApiFunction',
     description: 'POST /clusters: offline validation, revision allocation, execution start',
-    memoryMiB: 512,
+    memoryMiB: 1024,
     // API Gateway gives up on an integration after 29 seconds.
     timeoutSeconds: 28,
   },
@@ -56,7 +58,7 @@ export const FUNCTION_SPECS: Readonly<Record<BackendFunctionName, FunctionSpec>>
   encrypt: {
     id: 'EncryptFunction',
     description: 'Provision step: KMS-encrypt new or changed node assets',
-    memoryMiB: 256,
+    memoryMiB: 512,
     timeoutSeconds: 110,
   },
   render: {
@@ -68,20 +70,20 @@ export const FUNCTION_SPECS: Readonly<Record<BackendFunctionName, FunctionSpec>>
   apply: {
     id: 'ApplyFunction',
     description: 'Provision step: create, execute and follow the change set',
-    memoryMiB: 256,
+    memoryMiB: 512,
     // Serves both Start Apply (300 s) and Check Apply (120 s); the smaller bound applies.
     timeoutSeconds: 110,
   },
   record: {
     id: 'RecordFunction',
     description: 'Provision step: record the final revision status and notify on failure',
-    memoryMiB: 256,
+    memoryMiB: 512,
     timeoutSeconds: 50,
   },
   'status-api': {
     id: 'StatusApiFunction',
     description: 'GET /clusters/...: revisions, templates and execution history',
-    memoryMiB: 512,
+    memoryMiB: 1024,
     timeoutSeconds: 28,
   },
 };
