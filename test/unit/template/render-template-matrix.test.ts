@@ -39,6 +39,14 @@ describe.each(MATRIX)('template for $name', ({ name, config }) => {
     expect(second).toBe(first);
   });
 
+  it('leaves its input unchanged', () => {
+    const input = matrixInput(structuredClone(config));
+    const before = canonicalJson(input);
+    renderTemplate(input);
+
+    expect(canonicalJson(input)).toBe(before);
+  });
+
   it('resolves every reference', () => {
     expect(findBrokenReferences(renderTemplate(matrixInput(config)).template)).toEqual([]);
   });
