@@ -28,10 +28,17 @@ export const FORMAT_ETCD_SCRIPT = '/opt/bin/format-etcd-volume';
  */
 function renderInstallBinariesScript(context: NodeContext): string {
   const binaries = context.role === 'controller' ? '(kubelet kubectl)' : '(kubelet)';
+  const version = context.config.kubernetesVersion;
 
   return `#!/bin/bash
 # Installs the pinned Kubernetes node binaries; run by kubelet-install.service.
 set -euo pipefail
+
+# The download bases and target directories are variables so the script can be tested offline.
+kubernetes_url="\${KUBERNETES_DOWNLOAD_URL:-${kubernetesBinaryBaseUrl(version)}}"
+cni_url="\${CNI_PLUGINS_DOWNLOAD_URL:-${cniPluginsBaseUrl()}}"
+bin_dir="\${BIN_DIR:-/opt/bin}"
+cni_bin_dir="\${CNI_BIN_DIR:-/opt/cni/bin}"
 
 case "$(uname -m)" in
   x86_64) arch=amd64 ;;
@@ -39,10 +46,17 @@ case "$(uname -m)" in
   *) echo "install-kubernetes-binaries: unsupported machine $(uname -m)" >&2; exit 1 ;;
 esac
 
+tmp=""
+trap 'rm -f "\${tmp}"' EXIT
+
 fetch_verified() {
-  local url="$1" dest="$2"
+  local url="$1" dest="$2" expected
   curl -fsSL --retry 5 --retry-delay 2 -o "\${dest}" "\${url}"
   expected="$(curl -fsSL --retry 5 --retry-delay 2 "\${url}.sha256" | cut -d' ' -f1)"
+  if [[ ! "\${expected}" =~ ^[0-9a-f]{64}$ ]]; then
+    echo "install-kubernetes-binaries: \${url}.sha256 holds no sha256" >&2
+    exit 1
+  fi
   if ! echo "\${expected}  \${dest}" | sha256sum --check --status; then
     echo "install-kubernetes-binaries: \${url} does not match its published sha256" >&2
     exit 1
@@ -50,24 +64,25 @@ fetch_verified() {
 }
 
 binaries=${binaries}
-mkdir -p /opt/bin /opt/cni/bin
+mkdir -p "\${bin_dir}" "\${cni_bin_dir}"
 for binary in "\${binaries[@]}"; do
-  marker="/opt/bin/.\${binary}-${context.config.kubernetesVersion}"
+  marker="\${bin_dir}/.\${binary}-${version}"
   [[ -f "\${marker}" ]] && continue
-  tmp="$(mktemp /opt/bin/."\${binary}".XXXXXX)"
-  fetch_verified "${kubernetesBinaryBaseUrl(context.config.kubernetesVersion)}/\${arch}/\${binary}" "\${tmp}"
+  tmp="$(mktemp "\${bin_dir}/.\${binary}.XXXXXX")"
+  fetch_verified "\${kubernetes_url}/\${arch}/\${binary}" "\${tmp}"
   chmod 0755 "\${tmp}"
-  mv -f "\${tmp}" "/opt/bin/\${binary}"
+  mv -f "\${tmp}" "\${bin_dir}/\${binary}"
   touch "\${marker}"
+  echo "install-kubernetes-binaries: installed \${binary} ${version}"
 done
 
-cni_marker="/opt/cni/bin/.cni-plugins-${CNI_PLUGINS_VERSION}"
+cni_marker="\${cni_bin_dir}/.cni-plugins-${CNI_PLUGINS_VERSION}"
 if [[ ! -f "\${cni_marker}" ]]; then
-  archive="$(mktemp /opt/cni/.plugins.XXXXXX)"
-  fetch_verified "${cniPluginsBaseUrl()}/cni-plugins-linux-\${arch}-${CNI_PLUGINS_VERSION}.tgz" "\${archive}"
-  tar -xzf "\${archive}" -C /opt/cni/bin
-  rm -f "\${archive}"
+  tmp="$(mktemp "\${cni_bin_dir}/.plugins.XXXXXX")"
+  fetch_verified "\${cni_url}/cni-plugins-linux-\${arch}-${CNI_PLUGINS_VERSION}.tgz" "\${tmp}"
+  tar -xzf "\${tmp}" -C "\${cni_bin_dir}"
   touch "\${cni_marker}"
+  echo "install-kubernetes-binaries: installed CNI plugins ${CNI_PLUGINS_VERSION}"
 fi
 `;
 }
