@@ -35,6 +35,12 @@ export const MAX_ALIAS_COUNT = 100;
 
 const WHOLE_FILE: Position = { line: 0, column: 0 };
 
+/**
+ * YAML 1.1, as kube-aws's parser (gopkg.in/yaml.v2) read it: `createRecordSet: yes` is true, so a
+ * kube-aws user's file means the same here. Duplicate keys are found by our own walk, with paths.
+ */
+const YAML_OPTIONS = { version: '1.1', uniqueKeys: false, prettyErrors: false } as const;
+
 /** `['subnets', 1, 'instanceCIDR']` becomes `subnets[1].instanceCIDR`. */
 export function formatPath(path: ConfigPath): string {
   let text = '';
@@ -134,7 +140,7 @@ export interface ParsedYaml {
 /** Parses one YAML document into plain data plus a locator; problems carry positions. */
 export function parseYamlSource(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
   const locator = new SourceLocator(doc, lineCounter);
   const problems: SourceProblem[] = [];
   for (const error of doc.errors) {
@@ -287,7 +293,7 @@ function lowerFirst(text: string): string {
 /** A locator for text that already passed validation, used to place later (AWS) findings. */
 export function createSourceLocator(text: string): SourceLocator {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
 
   return new SourceLocator(doc, lineCounter);
 }

@@ -40,4 +40,21 @@ describe('kube-aws 2016 files', () => {
       { availabilityZone: 'us-east-1c', instanceCIDR: '10.0.0.0/24' },
     ]);
   });
+
+  it('reads yes and on as true, as kube-aws YAML 1.1 parser did', () => {
+    const text = [
+      'clusterName: demo',
+      'externalDNSName: api.example.com',
+      'keyName: k',
+      'region: us-east-1',
+      'availabilityZone: us-east-1a',
+      'createRecordSet: yes',
+      'hostedZoneId: Z123',
+      'useCalico: on',
+      '',
+    ].join('\n');
+    const { report, config } = validateClusterYaml(text);
+    expect(report.errors).toEqual([]);
+    expect([config?.createRecordSet, config?.useCalico]).toEqual([true, true]);
+  });
 });
