@@ -1,0 +1,93 @@
+import { ConflictError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
+import type { Deps } from '../pipeline/deps.ts';
+import type { Revision } from '../schemas/revision.ts';
+import type { ExecutionInput } from '../schemas/state-payloads.ts';
+
+/**
+ * How long a run holds its cluster's lock: the state machine's own timeout (2 h) plus a margin,
+ * so a lease only lapses for a run that can no longer be alive.
+ */
+export const LOCK_LEASE_MS = 150 * 60 * 1000;
+
+/** Queued revisions tried per call; each failed try means the revision left the queue meanwhile. */
+const MAX_CANDIDATES = 5;
+
+/**
+ * Starts the oldest QUEUED revision of a cluster when its lock is free: takes the lock, moves
+ * the revision to RUNNING (guarded, so racing callers record it once) and starts the execution
+ * named after it. Returns the started revision, or undefined when the lock is held or nothing
+ * waits. Safe to call from any number of places at once.
+ */
+export async function startNextQueued(
+  cluster: string,
+  deps: Pick<Deps, 'revisions' | 'workflow'>,
+): Promise<Revision | undefined> {
+  const queued = await listQueued(cluster, deps);
+  for (const candidate of queued.slice(0, MAX_CANDIDATES)) {
+    if (!(await deps.revisions.acquireLock(cluster, candidate.revision, LOCK_LEASE_MS))) {
+      return undefined;
+    }
+    try {
+      await deps.revisions.transition(
+        cluster,
+        candidate.revision,
+        'RUNNING',
+        { detail: 'cluster lock acquired' },
+        {},
+        { from: ['QUEUED'] },
+      );
+    } catch (error: unknown) {
+      if (!(error instanceof ConflictError)) throw error;
+      const current = await deps.revisions.get(cluster, candidate.revision);
+      // Another caller started it: that caller also starts the execution.
+      if (current?.status === 'RUNNING') return undefined;
+      // It became final meanwhile (a rejected submission): free the lock and try the next one.
+      await deps.revisions.releaseLock(cluster, candidate.revision);
+      continue;
+    }
+
+    return startExecution(candidate, deps);
+  }
+
+  return undefined;
+}
+
+/**
+ * Starts (or finds) the execution of a RUNNING revision and records its ARN. The execution name
+ * is the revision's, so repeating this after a crash never starts a second run.
+ */
+export async function startExecution(
+  revision: Revision,
+  deps: Pick<Deps, 'revisions' | 'workflow'>,
+): Promise<Revision> {
+  const input: ExecutionInput = {
+    cluster: revision.cluster,
+    revision: revision.revision,
+    correlationId: revision.correlationId,
+  };
+  const { executionArn } = await deps.workflow.start(revision.executionName, input);
+  const updated = await deps.revisions.update(revision.cluster, revision.revision, {
+    executionArn,
+  });
+  logger.info('execution started', {
+    cluster_name: revision.cluster,
+    revision: revision.revision,
+    execution_arn: executionArn,
+    correlation_id: revision.correlationId,
+  });
+
+  return updated;
+}
+
+/** QUEUED revisions of a cluster, oldest first; position 1 runs next. */
+export async function listQueued(
+  cluster: string,
+  deps: Pick<Deps, 'revisions'>,
+): Promise<Revision[]> {
+  const revisions = await deps.revisions.list(cluster);
+
+  return revisions
+    .filter((revision) => revision.status === 'QUEUED')
+    .sort((left, right) => left.revision - right.revision);
+}
