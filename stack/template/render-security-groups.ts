@@ -83,15 +83,17 @@ function cidrRule(cidr: string, port: number, description: string): Json {
   };
 }
 
-const egressAll: Json[] = [
+/** A fresh value per use, so a caller editing one rendered template cannot change the next. */
+const egressAll = (): Json[] => [
   { IpProtocol: '-1', CidrIp: '0.0.0.0/0', Description: 'all outbound traffic' },
 ];
 
 /** Controller and worker security groups and the rules between them. */
 export function renderSecurityGroups(config: ClusterConfig): Fragment {
-  const sshRules = config.sshAccessAllowedSourceCIDRs.map((cidr) =>
-    cidrRule(cidr, 22, 'ssh from sshAccessAllowedSourceCIDRs'),
-  );
+  const sshRules = () =>
+    config.sshAccessAllowedSourceCIDRs.map((cidr) =>
+      cidrRule(cidr, 22, 'ssh from sshAccessAllowedSourceCIDRs'),
+    );
   const apiRules = config.apiAccessAllowedSourceCIDRs.map((cidr) =>
     cidrRule(cidr, 443, 'API server from apiAccessAllowedSourceCIDRs'),
   );
@@ -107,8 +109,8 @@ export function renderSecurityGroups(config: ClusterConfig): Fragment {
       Properties: {
         GroupDescription: `kube-aws ${config.clusterName} controllers`,
         VpcId: vpcIdValue(config),
-        SecurityGroupIngress: [...apiRules, ...healthCheckRules, ...sshRules],
-        SecurityGroupEgress: egressAll,
+        SecurityGroupIngress: [...apiRules, ...healthCheckRules, ...sshRules()],
+        SecurityGroupEgress: egressAll(),
         Tags: clusterTags(config, `${config.clusterName}-controller`),
       },
     },
@@ -117,8 +119,8 @@ export function renderSecurityGroups(config: ClusterConfig): Fragment {
       Properties: {
         GroupDescription: `kube-aws ${config.clusterName} workers`,
         VpcId: vpcIdValue(config),
-        SecurityGroupIngress: sshRules,
-        SecurityGroupEgress: egressAll,
+        SecurityGroupIngress: sshRules(),
+        SecurityGroupEgress: egressAll(),
         Tags: clusterTags(config, `${config.clusterName}-worker`),
       },
     },
