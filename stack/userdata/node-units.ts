@@ -92,12 +92,26 @@ function renderFormatEtcdScript(): string {
   return `#!/bin/bash
 # Puts an ext4 filesystem on the etcd data volume the first time it is seen.
 set -euo pipefail
-device="${ETCD_DATA_DEVICE}"
-if blkid "\${device}" > /dev/null 2>&1; then
+# ETCD_DEVICE exists for tests, which format a file instead of a volume.
+device="\${ETCD_DEVICE:-${ETCD_DATA_DEVICE}}"
+if [[ ! -e "\${device}" ]]; then
+  echo "format-etcd-volume: \${device} does not exist" >&2
+  exit 1
+fi
+# blkid -p probes the device itself (no cache): 0 means a filesystem, 2 means none; anything
+# else is a failed probe, which must never lead to mkfs over etcd's data.
+status=0
+blkid -p "\${device}" > /dev/null 2>&1 || status=$?
+if [[ "\${status}" -eq 0 ]]; then
   echo "format-etcd-volume: \${device} already has a filesystem"
   exit 0
 fi
-mkfs.ext4 -L etcd-data "\${device}"
+if [[ "\${status}" -ne 2 ]]; then
+  echo "format-etcd-volume: cannot probe \${device} (blkid exit \${status})" >&2
+  exit 1
+fi
+mkfs.ext4 -q -L etcd-data "\${device}"
+echo "format-etcd-volume: created ext4 on \${device}"
 `;
 }
 
