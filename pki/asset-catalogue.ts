@@ -227,6 +227,7 @@ export const ASSET_CATALOGUE: readonly AssetSpec[] = [
   },
 ];
 
+/** The catalogue entry of `name`, or undefined for a name the catalogue does not know. */
 export function findAssetSpec(name: string): AssetSpec | undefined {
   return ASSET_CATALOGUE.find((spec) => spec.name === name);
 }
