@@ -71,9 +71,10 @@ export async function checkApplyStep(input: TaskInput, deps: Deps): Promise<Appl
   });
   // A poll restarts the apply when the stack was busy at start: a new change set, new changes.
   const restarted = progress.changeSetId !== previous.changeSetId;
+  // Otherwise the stored summary stays the record of this change set's changes.
   const changes = restarted
     ? await attachConfigKeys(progress.changes, input, deps)
-    : progress.changes;
+    : summary.changes;
   if (progress.state !== 'IN_PROGRESS' || restarted) {
     await recordSummary(input, { ...progress, changes }, deps);
   }
