@@ -42,9 +42,19 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       io.err(`kube-aws up: ${describeApiError(answer)}\n`);
       return EXIT.failed;
     }
-    const submitted = answer.body as { cluster: string; revision: number; executionArn: string };
+    const submitted = answer.body as {
+      cluster: string;
+      revision: number;
+      executionArn?: string;
+      queuePosition?: number;
+    };
     io.out(`revision ${submitted.revision} of cluster ${submitted.cluster} submitted\n`);
-    io.out(`execution ${submitted.executionArn}\n`);
+    if (submitted.executionArn !== undefined) io.out(`execution ${submitted.executionArn}\n`);
+    if (submitted.queuePosition !== undefined) {
+      io.out(
+        `queued at position ${submitted.queuePosition}: another revision of the cluster runs\n`,
+      );
+    }
 
     const revision = await followExecution(session, {
       cluster: submitted.cluster,

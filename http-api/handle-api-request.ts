@@ -75,9 +75,10 @@ async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiRespon
     {
       text: document.text,
       file: document.file,
-      source: { kind: 'api', ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
+      source: { kind: 'api' },
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       submitter: request.identity,
-      correlationId: request.correlationId,
+      ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),
     },
     deps,
   );
@@ -85,7 +86,10 @@ async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiRespon
   return jsonResponse(202, {
     cluster: submitted.cluster,
     revision: submitted.revision,
-    executionArn: submitted.executionArn,
+    outcome: submitted.outcome,
+    ...(submitted.executionArn === undefined ? {} : { executionArn: submitted.executionArn }),
+    ...(submitted.queuePosition === undefined ? {} : { queuePosition: submitted.queuePosition }),
+    warnings: toPublicReport({ valid: true, errors: [], warnings: submitted.warnings }).warnings,
     links: revisionLinks(submitted.cluster, submitted.revision),
   });
 }

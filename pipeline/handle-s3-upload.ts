@@ -20,7 +20,7 @@ export interface S3Upload {
 
 export type S3UploadOutcome =
   | { outcome: 'ignored'; reason: string }
-  | { outcome: 'submitted'; cluster: string; revision: number; executionArn: string }
+  | { outcome: 'submitted'; cluster: string; revision: number; executionArn?: string }
   | { outcome: 'rejected'; cluster: string; code: string };
 
 /**
@@ -41,7 +41,7 @@ export async function handleS3Upload(
   try {
     const submitted = await submitClusterYaml(
       {
-        text: Buffer.from(body).toString('utf8'),
+        body,
         file: 'cluster.yaml',
         expectedCluster: pathCluster,
         source: {
@@ -55,21 +55,26 @@ export async function handleS3Upload(
       },
       deps,
     );
+    const report = toPublicReport({ valid: true, errors: [], warnings: submitted.warnings });
     await writeValidation(deps.submissions, pathCluster, {
-      valid: true,
+      ...report,
       cluster: submitted.cluster,
       revision: submitted.revision,
-      executionArn: submitted.executionArn,
+      outcome: submitted.outcome,
+      ...(submitted.executionArn === undefined ? {} : { executionArn: submitted.executionArn }),
       links: { revision: `/clusters/${submitted.cluster}/revisions/${submitted.revision}` },
-      errors: [],
-      warnings: submitted.warnings ?? [],
     });
     logger.info('s3 submission accepted', {
       cluster_name: submitted.cluster,
       revision: submitted.revision,
     });
 
-    return { outcome: 'submitted', ...submitted };
+    return {
+      outcome: 'submitted',
+      cluster: submitted.cluster,
+      revision: submitted.revision,
+      ...(submitted.executionArn === undefined ? {} : { executionArn: submitted.executionArn }),
+    };
   } catch (error: unknown) {
     if (!isProductError(error) || error.status >= 500) throw error;
     const findings = error instanceof ValidationError ? (error.findings as Finding[]) : [];

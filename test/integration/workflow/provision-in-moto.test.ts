@@ -109,7 +109,8 @@ describe.skipIf(!hasMoto)('provision.asl.json with the AWS adapters against moto
       },
       deps,
     );
-    const finished = await workflow.waitForCompletion(submitted.executionArn);
+    expect(submitted.outcome).toBe('started');
+    const finished = await workflow.waitForCompletion(submitted.executionArn ?? '');
     const revision = await deps.revisions.get('demo', submitted.revision);
 
     expect({
