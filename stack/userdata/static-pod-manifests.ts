@@ -20,7 +20,7 @@ function renderStaticPod(
   return toYaml({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: 'kube-system', labels: { component: name, tier: 'node' } },
+    metadata: { name, namespace: 'kube-system', labels: { component: name } },
     spec: {
       hostNetwork: true,
       priorityClassName: 'system-node-critical',
