@@ -12,6 +12,10 @@ import { Construct } from 'constructs';
 /** The encryption-context key whose value says who may decrypt a ciphertext. */
 export const PURPOSE_CONTEXT_CONDITION = 'kms:EncryptionContext:kube-aws:purpose';
 
+/** The context of validate's one-byte usability probe (adapters/aws/ec2-cloud-inventory.ts). */
+export const PROBE_CONTEXT_CONDITION = 'kms:EncryptionContext:purpose';
+export const PROBE_CONTEXT_VALUE = 'kube-aws-validate';
+
 /**
  * Key management without use: no Encrypt/Decrypt, and no CreateGrant, which would let an
  * administrator hand themselves decrypt rights outside this policy.
@@ -108,7 +112,10 @@ export class AssetKey extends Construct {
     );
   }
 
-  /** validate proves the key is usable: DescribeKey, then an Encrypt under the probe context. */
+  /**
+   * validate proves a cluster's key usable: DescribeKey, then an Encrypt under the probe
+   * context, which no node or backend step ever decrypts. This key may be that key.
+   */
   allowUsabilityProbe(role: IRole): void {
     this.key.addToResourcePolicy(
       new PolicyStatement({
@@ -118,7 +125,15 @@ export class AssetKey extends Construct {
         resources: ['*'],
       }),
     );
-    this.addRoleStatement('UsabilityProbeEncrypt', role, ['kms:Encrypt'], 'probe');
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'UsabilityProbeEncrypt',
+        principals: [role],
+        actions: ['kms:Encrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { [PROBE_CONTEXT_CONDITION]: PROBE_CONTEXT_VALUE } },
+      }),
+    );
   }
 
   private addRoleStatement(

@@ -99,6 +99,6 @@ export class BackendFunctions extends Construct {
 /** Extra reasons for `Resource::*` on the roles whose permissions add more such statements. */
 const STAR_RESOURCE_REASONS: Partial<Record<BackendFunctionName, string>> = {
   validate:
-    '; the EC2 Describe* and Route 53 List*/GetHostedZone calls that check the VPC, subnets, ' +
-    'route tables, key pair, zones and availability zones accept no resource ARN either',
+    '; neither do the EC2 Describe calls that check the VPC, route tables, key pair and ' +
+    'availability zones, nor route53:ListHostedZonesByName',
 };

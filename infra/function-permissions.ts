@@ -2,7 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
-import type { AssetKey } from './asset-key.ts';
+import { type AssetKey, PROBE_CONTEXT_CONDITION, PROBE_CONTEXT_VALUE } from './asset-key.ts';
 import type { BackendFunctions } from './backend-functions.ts';
 import { acknowledgeWildcardResource } from './nag-finding.ts';
 import type { Notifications } from './notifications.ts';
@@ -73,29 +73,14 @@ export function grantFunctionPermissions(props: FunctionPermissionsProps): void 
     'clusters/*/validation.json',
   );
 
-  allowObjects(role('validate'), artifactsBucket, ['s3:GetObject', 's3:PutObject']);
-  allowTable(role('validate'), revisionsTable, TABLE_READ);
-  role('validate').addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: [
-        'ec2:DescribeAvailabilityZones',
-        'ec2:DescribeKeyPairs',
-        'ec2:DescribeRouteTables',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeVpcs',
-        'route53:GetHostedZone',
-        'route53:ListHostedZones',
-        'route53:ListHostedZonesByName',
-      ],
-      resources: ['*'],
-    }),
-  );
-  props.assetKey.allowUsabilityProbe(role('validate'));
+  grantValidatePermissions(role('validate'), props);
 
   for (const name of ['generate-assets', 'encrypt', 'render'] as const) {
     allowObjects(role(name), artifactsBucket, ['s3:GetObject', 's3:PutObject']);
-    allowTable(role(name), revisionsTable, TABLE_READ);
   }
+  // generate-assets records the asset fingerprints on the revision; encrypt and render work
+  // from the artefacts alone.
+  allowTable(role('generate-assets'), revisionsTable, TABLE_WRITE);
   props.assetKey.allowBackendSealing(role('generate-assets'));
   props.assetKey.allowNodeResealing(role('encrypt'));
 
@@ -114,6 +99,62 @@ export function grantFunctionPermissions(props: FunctionPermissionsProps): void 
     }),
   );
   acknowledgeWildcardResource(role('status-api'), executionsArn, executionsReason);
+}
+
+/**
+ * validate reads the account the cluster will live in (VPC, route tables, key pair, zones,
+ * records) and proves the cluster's `kmsKeyArn` usable with DescribeKey and a one-byte Encrypt
+ * under the adapter's probe context (adapters/aws/ec2-cloud-inventory.ts).
+ */
+function grantValidatePermissions(role: IRole, props: FunctionPermissionsProps): void {
+  const stack = Stack.of(role);
+  allowObjects(role, props.artifactsBucket, ['s3:GetObject', 's3:PutObject']);
+  allowTable(role, props.revisionsTable, TABLE_READ);
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: [
+        'ec2:DescribeAvailabilityZones',
+        'ec2:DescribeKeyPairs',
+        'ec2:DescribeRouteTables',
+        'ec2:DescribeVpcs',
+        'route53:ListHostedZonesByName',
+      ],
+      resources: ['*'],
+    }),
+  );
+  const zones = `arn:${stack.partition}:route53:::hostedzone/*`;
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'],
+      resources: [zones],
+    }),
+  );
+  acknowledgeWildcardResource(
+    role,
+    zones,
+    'the hosted zone is named by each cluster.yaml; validate only reads zones and records',
+  );
+
+  // The cluster's key may be in any region of the account (the adapter asks the key's own
+  // region); Encrypt is allowed only under the probe context, so nothing real is sealed here.
+  const keys = stack.formatArn({ service: 'kms', region: '*', resource: 'key', resourceName: '*' });
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['kms:DescribeKey'], resources: [keys] }),
+  );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['kms:Encrypt'],
+      resources: [keys],
+      conditions: { StringEquals: { [PROBE_CONTEXT_CONDITION]: PROBE_CONTEXT_VALUE } },
+    }),
+  );
+  acknowledgeWildcardResource(
+    role,
+    keys,
+    "the key is the cluster.yaml's kmsKeyArn, known only at run time; DescribeKey reveals " +
+      'metadata only and Encrypt is limited to the probe encryption context',
+  );
+  props.assetKey.allowUsabilityProbe(role);
 }
 
 /**

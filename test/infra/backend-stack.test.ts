@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_LOG_RETENTION } from '../../infra/backend-functions.ts';
-import { BACKEND_FUNCTIONS, FUNCTION_SPECS } from '../../infra/function-specs.ts';
+import {
+  BACKEND_FUNCTIONS,
+  type BackendFunctionName,
+  FUNCTION_SPECS,
+} from '../../infra/function-specs.ts';
 import { ENV } from '../../lib/env-names.ts';
 import { RuntimeConfigSchema } from '../../lib/runtime-config.ts';
 import { FUNCTION_ARN_VARIABLES, TASK_FUNCTIONS } from '../../state-machines/state-names.ts';
@@ -90,6 +94,52 @@ describe('permissions', () => {
     ).toEqual([]);
   });
 
+  it('gives each sensitive action only to the functions whose step makes that call', () => {
+    const actionsOf = (name: BackendFunctionName): string[] => {
+      const roleId = backend.stack.getLogicalId(
+        backend.stack.functions.byName[name].role.node.defaultChild as never,
+      );
+      const policies = Object.values(resourcesOfType(backend.json, 'AWS::IAM::Policy')).filter(
+        (policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+      );
+      return collectStatements(policies).flatMap(
+        (statement) => [statement.Action ?? []].flat() as string[],
+      );
+    };
+    const holders = (action: string) =>
+      BACKEND_FUNCTIONS.filter((name) => actionsOf(name).includes(action));
+
+    expect(holders('states:StartExecution')).toEqual(['submit-api', 'submit-s3']);
+    expect(holders('dynamodb:PutItem')).toEqual([
+      'submit-api',
+      'submit-s3',
+      'generate-assets',
+      'apply',
+      'record',
+    ]);
+    expect(holders('dynamodb:GetItem')).toEqual([
+      'submit-api',
+      'submit-s3',
+      'validate',
+      'generate-assets',
+      'apply',
+      'record',
+      'status-api',
+    ]);
+    expect(holders('iam:PassRole')).toEqual(['apply']);
+    expect(holders('cloudformation:ExecuteChangeSet')).toEqual(['apply']);
+    expect(holders('sns:Publish')).toEqual(['record']);
+    expect(holders('kms:Encrypt')).toEqual(['validate']);
+    expect(holders('s3:PutObject')).toEqual([
+      'submit-api',
+      'submit-s3',
+      'validate',
+      'generate-assets',
+      'encrypt',
+      'render',
+    ]);
+  });
+
   it('uses no AWS-managed policy on any function role', () => {
     const roles = resourcesOfType(backend.json, 'AWS::IAM::Role');
     const lambdaRoles = Object.values(roles).filter((role) =>
@@ -117,6 +167,10 @@ describe('permissions', () => {
     expect(
       adminActions.filter((action) => /Encrypt|Decrypt|GenerateDataKey|CreateGrant/.test(action)),
     ).toEqual([]);
+    expect(bySid.UsabilityProbeEncrypt).toMatchObject({
+      Action: 'kms:Encrypt',
+      Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'kube-aws-validate' } },
+    });
     expect(bySid.BackendSealing).toMatchObject({
       Action: ['kms:Decrypt', 'kms:Encrypt'],
       Condition: { StringEquals: { 'kms:EncryptionContext:kube-aws:purpose': 'backend' } },
