@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { InvariantError } from '../lib/errors.ts';
@@ -32,10 +32,6 @@ export function exportPublicKeyPem(publicKey: KeyObject): string {
 /** sha256 of the DER SubjectPublicKeyInfo: identifies a key pair without touching the private key. */
 export function fingerprintPublicKey(publicKey: KeyObject): string {
   return sha256Hex(publicKey.export({ type: 'spki', format: 'der' }));
-}
-
-export function publicKeyOfCertificate(certificatePem: string): KeyObject {
-  return createPublicKey(certificatePem);
 }
 
 export interface IssueCertificateInput {

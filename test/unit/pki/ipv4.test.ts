@@ -14,9 +14,15 @@ describe('IPv4 helpers for certificate SANs', () => {
     );
   });
 
-  it('rejects an octet above 255', () => {
+  it('rejects a CIDR with an octet above 255', () => {
     expect(() => firstHostOfCidr('serviceCIDR', '10.300.0.0/24')).toThrow(
-      'serviceCIDR must be an IPv4 address (received 10.300.0.0)',
+      'serviceCIDR must be an IPv4 CIDR of /30 or larger (received 10.300.0.0/24)',
+    );
+  });
+
+  it('rejects a controllerIP that is not an address', () => {
+    expect(() => offsetIpv4('controllerIP', '10.0.0', 0)).toThrow(
+      'controllerIP must be an IPv4 address (received 10.0.0)',
     );
   });
 
