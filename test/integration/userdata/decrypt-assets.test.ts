@@ -161,6 +161,23 @@ describe.skipIf(!hasTools)('decrypt-assets script', () => {
     });
   });
 
+  it('decrypts a key again when its plaintext file has gone', async () => {
+    const root = mkdtempSync(join(scratch, 'deleted-'));
+    await renderOnDisk(root, 'worker');
+    const key = '/etc/kubernetes/pki/kubelet.key';
+    expect(runDecrypt(root).status).toBe(0);
+    rmSync(join(root, key));
+
+    const result = runDecrypt(root);
+
+    expect(result).toEqual({
+      status: 0,
+      stdout: `decrypt-assets: decrypted ${join(root, key)}\ndecrypt-assets: 1 decrypted, 0 unchanged\n`,
+      stderr: '',
+    });
+    expect(readFileSync(join(root, key), 'utf8')).toBe(plaintextOf(key));
+  });
+
   it('fails loudly, naming the file, when the encryption context does not match', async () => {
     const root = mkdtempSync(join(scratch, 'wrong-context-'));
     await renderOnDisk(root, 'worker');
