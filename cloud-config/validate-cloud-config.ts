@@ -19,6 +19,8 @@ const HEADER = '#cloud-config';
  * errors, then the discovery-URL, encoding, structure, value, read-only-path and misplaced
  * write_files rules, in that order. Differences, all deliberate: lines are the parser's real
  * positions; entries of one rule come in document order (cloudinit walks Go maps in random order);
+ * YAML error texts are the `yaml` package's (for example `nested mappings are not allowed in
+ * compact mappings` where go-yaml said `mapping values are not allowed in this context`);
  * duplicate keys are a YAML error (cloudinit silently kept the last); a document holding only the
  * header is valid; and a YAML error is reported alone, without cloudinit's spurious
  * `line 0: warning: incorrect type for "" (want struct)` that followed it.

@@ -9,6 +9,8 @@ import {
 const cc = (...lines: string[]) => `#cloud-config\n${lines.join('\n')}\n`;
 
 describe('validateCloudConfig', () => {
+  // The announcement's snippet spaced its lines out for reading; in the rendered worker file the
+  // key sat on line 4, which is what kube-aws printed.
   it('reports the misspelt flannel key of the kube-aws announcement on line 4', () => {
     const text = cc('coreos:', '  flannel:', '    interrface: $private_ipv4');
 
