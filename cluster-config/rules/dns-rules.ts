@@ -62,6 +62,16 @@ export function checkDns(context: RuleContext): void {
         'record-set-ttl-unused',
         ['recordSetTTL'],
         `recordSetTTL has no effect when createRecordSet is false (received ${recordSetTTL})`,
+        [['createRecordSet']],
+      );
+    }
+    for (const key of ['hostedZone', 'hostedZoneId'] as const) {
+      if (config[key] === '') continue;
+      context.warn(
+        'hosted-zone-unused',
+        [key],
+        `${key} has no effect when createRecordSet is false (received ${formatReceived(config[key])})`,
+        [['createRecordSet']],
       );
     }
     return;

@@ -149,4 +149,11 @@ describe('validateClusterYaml', () => {
       `34:67 nesting-too-deep ${Array.from({ length: 33 }, (_, depth) => `k${depth}`).join('.')} is nested more than 32 levels deep`,
     ]);
   });
+
+  it('warns about record keys that have no effect without createRecordSet', () => {
+    expect(messages(`${MINIMAL}recordSetTTL: 60\nhostedZoneId: Z123\n`)).toEqual([
+      '6:1 record-set-ttl-unused recordSetTTL has no effect when createRecordSet is false (received 60)',
+      '7:1 hosted-zone-unused hostedZoneId has no effect when createRecordSet is false (received "Z123")',
+    ]);
+  });
 });
