@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { AMI_PARAMETER_REASON, amiParameterArn } from './function-permissions.ts';
 import { acknowledgeWildcardResource } from './nag-finding.ts';
 
 /** What a rendered cluster stack creates (see `stack/template/`), action by action. */
@@ -163,6 +164,12 @@ export class DeploymentRole extends Construct {
         resources: dnsResources,
       }),
     );
+
+    const amiParameters = amiParameterArn(this.role);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ssm:GetParameters'], resources: [amiParameters] }),
+    );
+    acknowledgeWildcardResource(this.role, amiParameters, AMI_PARAMETER_REASON);
 
     acknowledgeWildcardResource(
       this.role,

@@ -2,6 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
 import { type AssetKey, PROBE_CONTEXT_CONDITION, PROBE_CONTEXT_VALUE } from './asset-key.ts';
 import type { BackendFunctions } from './backend-functions.ts';
 import { acknowledgeWildcardResource } from './nag-finding.ts';
@@ -194,6 +195,13 @@ function grantApplyPermissions(role: IRole, props: FunctionPermissionsProps): vo
     'cluster stacks are named after the clusters submitted at run time; the resources they ' +
       'create are limited by the deployment role, which is the only role apply may pass',
   );
+  // The cluster template's AMI parameter is an SSM parameter type, resolved with the caller's
+  // credentials when the change set is created.
+  const amiParameters = amiParameterArn(role);
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['ssm:GetParameters'], resources: [amiParameters] }),
+  );
+  acknowledgeWildcardResource(role, amiParameters, AMI_PARAMETER_REASON);
   role.addToPrincipalPolicy(
     new PolicyStatement({
       actions: ['iam:PassRole'],
@@ -202,6 +210,20 @@ function grantApplyPermissions(role: IRole, props: FunctionPermissionsProps): vo
     }),
   );
 }
+
+/** Where the Flatcar AMI ids live (stack/template/render-outputs.ts), in any region. */
+export function amiParameterArn(scope: IConstruct): string {
+  return Stack.of(scope).formatArn({
+    service: 'ssm',
+    region: '*',
+    resource: 'parameter',
+    resourceName: 'kube-aws/*',
+  });
+}
+
+export const AMI_PARAMETER_REASON =
+  'AMI parameters are named per release channel and read in the cluster region; the pattern ' +
+  'is limited to /kube-aws/ parameters of this account';
 
 function allowObjects(role: IRole, bucket: Bucket, actions: string[], pattern = CLUSTER_PREFIX) {
   const objects = bucket.arnForObjects(pattern);
