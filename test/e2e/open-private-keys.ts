@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalKeyService } from '../../adapters/embedded/local-key-service.ts';
 import { AssetManifestSchema } from '../../pki/asset-manifest.ts';
+import type { KeyService } from '../../ports/key-service.ts';
 import { backendEncryptionContext } from '../../schemas/node-assets.ts';
 import type { ScannedBlob } from './scan-for-secrets.ts';
 
@@ -22,7 +23,14 @@ export async function openPrivateKeys(
   stateDir: string,
   blobs: readonly ScannedBlob[],
 ): Promise<Uint8Array[]> {
-  const keys = await LocalKeyService.open(stateDir);
+  return openSealedKeys(blobs, await LocalKeyService.open(stateDir));
+}
+
+/** As {@link openPrivateKeys}, with any key service (KMS in the moto suite). */
+export async function openSealedKeys(
+  blobs: readonly ScannedBlob[],
+  keys: KeyService,
+): Promise<Uint8Array[]> {
   const secrets = new Map<string, Uint8Array>();
   for (const blob of blobs) {
     const parsed = AssetManifestSchema.safeParse(tryJson(blob.bytes));

@@ -5,7 +5,12 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CreateKeyPairCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudFormationDeployer } from '../../../adapters/aws/cloudformation-deployer.ts';
 import { DynamoDbRevisionStore } from '../../../adapters/aws/dynamodb-revision-store.ts';
@@ -17,6 +22,8 @@ import { LocalWorkflow } from '../../../adapters/embedded/local-workflow.ts';
 import type { Deps } from '../../../pipeline/deps.ts';
 import { runTask } from '../../../pipeline/run-task.ts';
 import { submitClusterYaml } from '../../../pipeline/submit.ts';
+import { openSealedKeys } from '../../e2e/open-private-keys.ts';
+import { type ScannedBlob, scanForSecrets } from '../../e2e/scan-for-secrets.ts';
 import { createRevisionTable } from '../../support/dynalite.ts';
 import { requireTool } from '../../support/external-tools.ts';
 import { type MotoServer, motoClientConfig, startMoto } from '../../support/moto.ts';
@@ -33,8 +40,18 @@ describe.skipIf(!hasMoto)('provision.asl.json with the AWS adapters against moto
   let workflow: LocalWorkflow;
   let clusterYaml: string;
   const cleanups: Array<() => void> = [];
+  /** Everything written to stdout during the suite: the logger's lines among it. */
+  const logged: string[] = [];
 
   beforeAll(async () => {
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      logged.push(Buffer.from(chunk).toString('utf8'));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    cleanups.push(() => {
+      process.stdout.write = write;
+    });
     moto = await startMoto();
     stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-moto-workflow-'));
     const config = motoClientConfig(moto.endpoint);
@@ -146,5 +163,31 @@ describe.skipIf(!hasMoto)('provision.asl.json with the AWS adapters against moto
     expect(keys).toContain(revision?.templateKey);
     expect(keys).toContain('clusters/demo/revisions/000001/assets.json');
     expect(keys).toContain('clusters/demo/revisions/000001/node-assets.json');
+  });
+
+  it('finds no PEM private key and no plaintext key bytes in objects, revisions, events or log lines', async () => {
+    const s3 = new S3Client({ ...motoClientConfig(moto.endpoint), forcePathStyle: true });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: ARTIFACTS }));
+    const blobs: ScannedBlob[] = [];
+    for (const object of listed.Contents ?? []) {
+      const body = await s3.send(new GetObjectCommand({ Bucket: ARTIFACTS, Key: object.Key }));
+      blobs.push({ source: object.Key ?? '', bytes: await body.Body!.transformToByteArray() });
+    }
+    s3.destroy();
+    const revisions = await deps.revisions.list('demo');
+    blobs.push({ source: 'revision items', bytes: Buffer.from(JSON.stringify(revisions)) });
+    for (const revision of revisions) {
+      const events = await workflow.history(revision.executionArn ?? '');
+      blobs.push({
+        source: `history ${revision.revision}`,
+        bytes: Buffer.from(JSON.stringify(events)),
+      });
+    }
+    blobs.push({ source: 'log lines', bytes: Buffer.from(logged.join('')) });
+    const secrets = await openSealedKeys(blobs, deps.keys);
+
+    expect(logged.join('')).toContain('"message":"revision allocated"');
+    expect(secrets.length).toBeGreaterThanOrEqual(12);
+    expect(scanForSecrets(blobs, secrets)).toEqual([]);
   });
 });
