@@ -21,7 +21,11 @@ const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3
 interface Backend {
   name: string;
   versioned: boolean;
-  start(bucket: string): Promise<{ store: S3ObjectStore; stop(): Promise<void> }>;
+  start(bucket: string): Promise<{
+    store: S3ObjectStore;
+    openBucket(name: string): S3ObjectStore;
+    stop(): Promise<void>;
+  }>;
 }
 
 const backends: Backend[] = [
@@ -38,14 +42,17 @@ const backends: Backend[] = [
         configureBuckets: [{ name: bucket }],
       });
       const { port } = await server.run();
-      const store = new S3ObjectStore({
-        bucket,
-        region: 'us-east-1',
-        endpoint: `http://127.0.0.1:${port}`,
-        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      });
+      const openBucket = (name: string) =>
+        new S3ObjectStore({
+          bucket: name,
+          region: 'us-east-1',
+          endpoint: `http://127.0.0.1:${port}`,
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        });
+      const store = openBucket(bucket);
       return {
         store,
+        openBucket,
         stop: async () => {
           store.destroy();
           await server.close();
@@ -71,9 +78,11 @@ const backends: Backend[] = [
               }),
             );
             admin.destroy();
-            const store = new S3ObjectStore({ bucket, ...config });
+            const openBucket = (name: string) => new S3ObjectStore({ bucket: name, ...config });
+            const store = openBucket(bucket);
             return {
               store,
+              openBucket,
               stop: async () => {
                 store.destroy();
                 await moto.stop();
@@ -112,6 +121,15 @@ describe.each(backends)('S3ObjectStore on $name', (backend) => {
 
   it('answers undefined for a key that does not exist', async () => {
     expect(await started.store.get('clusters/missing/cluster.yaml')).toBeUndefined();
+  });
+
+  it('raises the missing bucket instead of answering undefined', async () => {
+    const absent = started.openBucket('no-such-bucket');
+
+    await expect(absent.get('clusters/a/cluster.yaml')).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+    });
+    absent.destroy();
   });
 
   it('lists the keys under a prefix in order', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DependencyError } from '../../../lib/errors.ts';
 import { sha256Hex } from '../../../lib/hash.ts';
 import { submitClusterYaml } from '../../../pipeline/submit.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
@@ -141,6 +142,66 @@ describe('submitClusterYaml', () => {
         'cluster demo is busy with revision 1 and queueing is off; submit again when it finishes',
     });
     expect((await store.list('demo')).map((revision) => revision.revision)).toEqual([1]);
+  });
+
+  it('starts one of 10 racing submissions in reject mode and records every loser as rejected', async () => {
+    const { deps, store, workflow } = await openWorld(dynalite, { queueMode: 'reject' });
+
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, index) =>
+        submitClusterYaml(
+          { body: `${EXAMPLE_YAML}# race ${index}\n`, source: api, submitter: `user-${index}` },
+          deps,
+        ),
+      ),
+    );
+
+    const started = results.filter((result) => result.status === 'fulfilled');
+    expect(started.map((result) => result.value.outcome)).toEqual(['started']);
+    for (const result of results.filter((entry) => entry.status === 'rejected')) {
+      expect(result.reason).toMatchObject({ name: 'ConflictError' });
+      expect(result.reason.message).toMatch(
+        /^cluster demo is busy with revision \d+ and queueing is off; submit again when it finishes$/,
+      );
+    }
+    const revisions = await store.list('demo');
+    expect(revisions.filter((revision) => revision.status === 'RUNNING')).toHaveLength(1);
+    expect(revisions.filter((revision) => revision.status === 'QUEUED')).toEqual([]);
+    for (const loser of revisions.filter((revision) => revision.status === 'FAILED')) {
+      expect(loser.transitions.at(-1)?.detail).toBe('rejected: cluster busy');
+    }
+    expect(workflow.names()).toEqual(['demo-1']);
+  });
+
+  it('starts the execution on a retried POST when the first attempt failed to start it', async () => {
+    const { deps, store, workflow } = await openWorld(dynalite);
+    const flaky = {
+      ...deps,
+      workflow: {
+        start: async () => {
+          throw new DependencyError(
+            'Step Functions StartExecution failed (received ThrottlingException: Rate exceeded)',
+          );
+        },
+        describe: workflow.describe.bind(workflow),
+        history: workflow.history.bind(workflow),
+      },
+    };
+    const request = { body: EXAMPLE_YAML, source: api, submitter: 'alice', idempotencyKey: 'k-9' };
+
+    await expect(submitClusterYaml(request, flaky)).rejects.toThrow(
+      'Step Functions StartExecution failed (received ThrottlingException: Rate exceeded)',
+    );
+    expect((await store.get('demo', 1))?.status).toBe('RUNNING');
+    const retried = await submitClusterYaml(request, deps);
+
+    expect(retried).toMatchObject({
+      outcome: 'duplicate',
+      revision: 1,
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:provision:demo-1',
+    });
+    expect(workflow.names()).toEqual(['demo-1']);
+    expect((await store.get('demo', 1))?.executionArn).toBe(retried.executionArn);
   });
 
   it('rejects an invalid document with its findings and writes nothing', async () => {
