@@ -32,7 +32,8 @@ export async function checkAccount(input: AccountCheckInput): Promise<RuleProble
     context.warn(
       'account-checks-skipped',
       [],
-      'AWS account checks were skipped: the embedded backend has no AWS account to ask about the hosted zone, key pair, VPC, route table, KMS key and availability zones',
+      'AWS account checks were skipped: the embedded backend has no AWS account to ask about ' +
+        'the hosted zone, key pair, VPC, route table, KMS key and availability zones',
     );
     return context.problems;
   }
@@ -81,7 +82,8 @@ async function checkHostedZone(context: RuleContext, input: AccountCheckInput): 
       context.error(
         'hosted-zone-ambiguous',
         ['hostedZone'],
-        `hostedZone must match one hosted zone (received ${formatReceived(hostedZone)}, which matches ${listed}); set hostedZoneId to choose one`,
+        `hostedZone must match one hosted zone (received ${formatReceived(hostedZone)}, which ` +
+          `matches ${listed}); set hostedZoneId to choose one`,
       );
       return;
     }
@@ -99,7 +101,9 @@ async function checkHostedZone(context: RuleContext, input: AccountCheckInput): 
     context.error(
       'record-exists',
       ['externalDNSName'],
-      `externalDNSName must not have a record yet in hosted zone ${withDot(zone.name)} (received ${formatReceived(externalDNSName)}, which has a ${record.type} record); delete the record or choose another name`,
+      `externalDNSName must not have a record yet in hosted zone ${withDot(zone.name)} ` +
+        `(received ${formatReceived(externalDNSName)}, which has a ${record.type} record); delete ` +
+        `the record or choose another name`,
       [['hostedZoneId'], ['hostedZone']],
     );
   }
@@ -128,7 +132,8 @@ async function checkAvailabilityZones(
     context.error(
       'availability-zone-not-found',
       path,
-      `${formatPath(path)} must be an availability zone of ${region} (received ${formatReceived(subnet.availabilityZone)}); available: ${zones.join(', ')}`,
+      `${formatPath(path)} must be an availability zone of ${region} (received ` +
+        `${formatReceived(subnet.availabilityZone)}); available: ${zones.join(', ')}`,
     );
   });
 }
@@ -175,7 +180,8 @@ async function checkExistingVpc(context: RuleContext, inventory: CloudInventory)
     context.error(
       'subnet-overlaps-existing',
       path,
-      `${formatPath(path)} must not overlap the existing subnet ${clash} of ${vpcId} (received ${formatCidr(ours)}); kube-aws creates its own subnets`,
+      `${formatPath(path)} must not overlap the existing subnet ${clash} of ${vpcId} (received ` +
+        `${formatCidr(ours)}); kube-aws creates its own subnets`,
     );
   });
 
@@ -191,7 +197,8 @@ async function checkExistingVpc(context: RuleContext, inventory: CloudInventory)
     context.error(
       'route-table-vpc-mismatch',
       ['routeTableId'],
-      `routeTableId must belong to vpcId ${vpcId} (received ${formatReceived(routeTableId)}, which belongs to ${table.vpcId})`,
+      `routeTableId must belong to vpcId ${vpcId} (received ${formatReceived(routeTableId)}, ` +
+        `which belongs to ${table.vpcId})`,
       [['vpcId']],
     );
   }

@@ -39,7 +39,9 @@ export async function validateStep(input: TaskInput, deps: Deps): Promise<Valida
         severity: 'error',
         rule: 'cluster-name-mismatch',
         path: ['clusterName'],
-        message: `clusterName must be ${cluster}, the cluster this revision belongs to (received "${config.clusterName}")`,
+        message:
+          `clusterName must be ${cluster}, the cluster this revision belongs to ` +
+          `(received "${config.clusterName}")`,
         related: [],
       }),
     ]);

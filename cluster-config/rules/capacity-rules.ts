@@ -69,7 +69,8 @@ export function checkCapacity(context: RuleContext): void {
     context.error(
       'etcd-count',
       ['etcdCount'],
-      `etcdCount must equal controllerCount ${config.controllerCount} because etcd runs on the controllers (received ${config.etcdCount})`,
+      `etcdCount must equal controllerCount ${config.controllerCount} because etcd runs on the ` +
+        `controllers (received ${config.etcdCount})`,
       [['controllerCount']],
     );
   }
@@ -77,7 +78,8 @@ export function checkCapacity(context: RuleContext): void {
     context.warn(
       'etcd-quorum',
       ['controllerCount'],
-      `controllerCount should be odd so that etcd keeps a majority when a controller fails (received ${config.controllerCount})`,
+      `controllerCount should be odd so that etcd keeps a majority when a controller fails ` +
+        `(received ${config.controllerCount})`,
     );
   }
   checkSpotPrice(context, ['workerSpotPrice'], config.workerSpotPrice);
@@ -127,7 +129,8 @@ function checkVolume(context: RuleContext, volume: VolumeInput): void {
     context.error(
       'volume-iops',
       volume.iopsPath,
-      `${iopsName} must be ${zero}from ${limits.minIops} to ${limits.maxIops} for ${typeText} (received ${volume.iops})`,
+      `${iopsName} must be ${zero}from ${limits.minIops} to ${limits.maxIops} for ${typeText} ` +
+        `(received ${volume.iops})`,
       related,
     );
     return;
@@ -137,7 +140,8 @@ function checkVolume(context: RuleContext, volume: VolumeInput): void {
     context.error(
       'volume-iops-ratio',
       volume.iopsPath,
-      `${iopsName} must be at most ${limits.iopsPerGiB} per GiB of ${sizeName} ${volume.size}, so ${allowed}, for ${typeText} (received ${volume.iops})`,
+      `${iopsName} must be at most ${limits.iopsPerGiB} per GiB of ${sizeName} ${volume.size}, ` +
+        `so ${allowed}, for ${typeText} (received ${volume.iops})`,
       [...related, volume.sizePath],
     );
   }
@@ -174,7 +178,8 @@ function checkNodePools(context: RuleContext): void {
       context.error(
         'node-pool-name',
         namePath,
-        `${name} must be a DNS label of lower-case letters, digits and hyphens, at most 63 characters (received ${formatReceived(pool.name)})`,
+        `${name} must be a DNS label of lower-case letters, digits and hyphens, at most 63 ` +
+          `characters (received ${formatReceived(pool.name)})`,
       );
     }
     const resourceId = toResourceId(pool.name);
@@ -184,7 +189,8 @@ function checkNodePools(context: RuleContext): void {
       const reason =
         other === pool.name
           ? `nodePools[${first}] has the same name`
-          : `nodePools[${first}].name ${other} differs only in hyphens, and both become the resource id NodePool${resourceId}`;
+          : `nodePools[${first}].name ${other} differs only in hyphens, ` +
+            `and both become the resource id NodePool${resourceId}`;
       context.error(
         'node-pool-duplicate-name',
         namePath,
@@ -242,7 +248,8 @@ function checkTlsDurations(context: RuleContext): void {
     context.error(
       'tls-duration-order',
       ['tlsCertDurationDays'],
-      `tlsCertDurationDays must not exceed tlsCADurationDays ${tlsCADurationDays}, the lifetime of the CA that signs the certificates (received ${tlsCertDurationDays})`,
+      `tlsCertDurationDays must not exceed tlsCADurationDays ${tlsCADurationDays}, the lifetime ` +
+        `of the CA that signs the certificates (received ${tlsCertDurationDays})`,
       [['tlsCADurationDays']],
     );
   }

@@ -38,7 +38,8 @@ export function checkDns(context: RuleContext): void {
     context.error(
       'dns-name-format',
       ['externalDNSName'],
-      `externalDNSName must be a DNS name of letters, digits and hyphens in dot-separated labels (received ${formatReceived(externalDNSName)})`,
+      `externalDNSName must be a DNS name of letters, digits and hyphens in dot-separated ` +
+        `labels (received ${formatReceived(externalDNSName)})`,
     );
   }
   if (hostedZone !== '' && !isDnsName(hostedZone)) {
@@ -52,7 +53,8 @@ export function checkDns(context: RuleContext): void {
     context.error(
       'hosted-zone-id-format',
       ['hostedZoneId'],
-      `hostedZoneId must be a Route 53 zone ID such as Z0EXAMPLE1234567890AB (received ${formatReceived(hostedZoneId)})`,
+      `hostedZoneId must be a Route 53 zone ID such as Z0EXAMPLE1234567890AB (received ` +
+        `${formatReceived(hostedZoneId)})`,
     );
   }
 
@@ -125,7 +127,8 @@ export function checkNameInZone(
     context.error(
       'external-dns-name-at-apex',
       ['externalDNSName'],
-      `externalDNSName must be a name below ${zoneLabel} ${zoneName}, not its apex (received ${formatReceived(name)}); use a name such as api.${zoneName.slice(0, -1)}`,
+      `externalDNSName must be a name below ${zoneLabel} ${zoneName}, not its apex (received ` +
+        `${formatReceived(name)}); use a name such as api.${zoneName.slice(0, -1)}`,
       [['hostedZone'], ['hostedZoneId']],
     );
   }

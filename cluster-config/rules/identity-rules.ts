@@ -10,8 +10,10 @@ const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 export function isRegionName(region: string): boolean {
   return REGION_PATTERN.test(region);
 }
-const KMS_ARN_PATTERN =
-  /^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):(key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias\/[a-zA-Z0-9/_-]{1,250})$/;
+const KEY_ID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
+const KMS_ARN_PATTERN = new RegExp(
+  `^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\\d{12}):(key/${KEY_ID}|alias/[a-zA-Z0-9/_-]{1,250})$`,
+);
 const RESOURCE_ID_PATTERNS = {
   vpcId: { pattern: /^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, example: 'vpc-0a1b2c3d4e5f67890' },
   routeTableId: { pattern: /^rtb-([0-9a-f]{8}|[0-9a-f]{17})$/, example: 'rtb-0a1b2c3d4e5f67890' },
@@ -53,7 +55,8 @@ export function checkIdentity(context: RuleContext): void {
     context.error(
       'route-table-requires-vpc',
       ['routeTableId'],
-      `routeTableId must be used with vpcId (received ${formatReceived(config.routeTableId)}); set vpcId to the VPC that owns the route table`,
+      `routeTableId must be used with vpcId (received ${formatReceived(config.routeTableId)}); ` +
+        `set vpcId to the VPC that owns the route table`,
     );
   }
   checkKmsKeyArn(context);
@@ -67,7 +70,8 @@ function checkClusterName(context: RuleContext): void {
     context.error(
       'cluster-name-format',
       ['clusterName'],
-      `clusterName must start with a letter and hold only letters, digits and hyphens (received ${formatReceived(name)})`,
+      `clusterName must start with a letter and hold only letters, digits and hyphens (received ` +
+        `${formatReceived(name)})`,
     );
     return;
   }
@@ -77,7 +81,8 @@ function checkClusterName(context: RuleContext): void {
     context.error(
       'cluster-name-length',
       ['clusterName'],
-      `clusterName must be at most ${limit} characters so that the ${derived.label} ${derived.pattern} fits in ${derived.maxLength} (received ${name.length} characters)`,
+      `clusterName must be at most ${limit} characters so that the ${derived.label} ` +
+        `${derived.pattern} fits in ${derived.maxLength} (received ${name.length} characters)`,
     );
   }
 }
@@ -91,7 +96,9 @@ function checkKmsKeyArn(context: RuleContext): void {
     context.error(
       'kms-key-arn-format',
       ['kmsKeyArn'],
-      `kmsKeyArn must be a KMS key or alias ARN such as arn:aws:kms:us-east-1:123456789012:key/<key-id> (received ${formatReceived(kmsKeyArn)}); leave it empty to use the backend key`,
+      `kmsKeyArn must be a KMS key or alias ARN such as ` +
+        `arn:aws:kms:us-east-1:123456789012:key/<key-id> (received ${formatReceived(kmsKeyArn)}); ` +
+        `leave it empty to use the backend key`,
     );
     return;
   }
@@ -111,13 +118,15 @@ function checkVersions(context: RuleContext): void {
     context.warn(
       'deprecated-value',
       ['kubernetesVersion'],
-      `kubernetesVersion ${kubernetesVersion} is a hyperkube tag that registry.k8s.io does not serve; ${DEFAULT_KUBERNETES_VERSION} is used instead`,
+      `kubernetesVersion ${kubernetesVersion} is a hyperkube tag that registry.k8s.io does not ` +
+        `serve; ${DEFAULT_KUBERNETES_VERSION} is used instead`,
     );
   } else if (!KUBERNETES_VERSION_PATTERN.test(kubernetesVersion)) {
     context.error(
       'kubernetes-version-format',
       ['kubernetesVersion'],
-      `kubernetesVersion must be a release such as ${DEFAULT_KUBERNETES_VERSION} (received ${formatReceived(kubernetesVersion)})`,
+      `kubernetesVersion must be a release such as ${DEFAULT_KUBERNETES_VERSION} (received ` +
+        `${formatReceived(kubernetesVersion)})`,
     );
   }
   if (containerRuntime !== 'containerd') {

@@ -138,7 +138,8 @@ function checkSubnets(context: RuleContext, vpc: Cidr | undefined): PlacedSubnet
       context.error(
         'subnet-overlap',
         subnet.path,
-        `${name} must not overlap ${formatPath(earlier.path)} ${formatCidr(earlier.cidr)} (received ${formatCidr(subnet.cidr)})`,
+        `${name} must not overlap ${formatPath(earlier.path)} ${formatCidr(earlier.cidr)} ` +
+          `(received ${formatCidr(subnet.cidr)})`,
       );
     }
   }
@@ -208,7 +209,9 @@ function checkControllerAddresses(context: RuleContext, subnets: PlacedSubnet[])
       context.error(
         'controller-ip-reserved',
         ['controllerIP'],
-        `controllerIP must not be one of the first four or the last address of ${formatPath(home.path)} ${formatCidr(home.cidr)}, which AWS reserves (received ${formatReceived(controllerIP)})${which}`,
+        `controllerIP must not be one of the first four or the last address of ` +
+          `${formatPath(home.path)} ${formatCidr(home.cidr)}, which AWS reserves (received ` +
+          `${formatReceived(controllerIP)})${which}`,
         related,
       );
       return;
@@ -257,7 +260,8 @@ function checkDnsServiceIp(context: RuleContext, services: Cidr): void {
     context.error(
       'dns-service-ip-conflict',
       path,
-      `dnsServiceIP must differ from the Kubernetes service IP ${formatIpv4(address)}, the first address of ${range} (received ${received})`,
+      `dnsServiceIP must differ from the Kubernetes service IP ${formatIpv4(address)}, the ` +
+        `first address of ${range} (received ${received})`,
       related,
     );
   } else if (address === services.network || address === services.broadcast) {

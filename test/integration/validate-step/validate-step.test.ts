@@ -242,7 +242,8 @@ describe.skipIf(!hasMoto)('validateStep against moto', () => {
   it('rejects a key pair that does not exist', async () => {
     const yaml = buildYaml({ keyName: 'nobody' });
     expect(await collectFindings(yaml)).toEqual([
-      `${lineOf(yaml, 'keyName')}:1 key-pair-not-found keyName must name an EC2 key pair in region us-east-1 (received "nobody")`,
+      `${lineOf(yaml, 'keyName')}:1 key-pair-not-found keyName must name an EC2 key pair in ` +
+        `region us-east-1 (received "nobody")`,
     ]);
   });
 
@@ -250,14 +251,17 @@ describe.skipIf(!hasMoto)('validateStep against moto', () => {
     const yaml = buildYaml({ subnetZone: 'us-east-1z' });
     const zones = await inventory.listAvailabilityZones('us-east-1');
     expect(await collectFindings(yaml)).toEqual([
-      `${lineOf(yaml, '  - availabilityZone: us-east-1z')}:5 availability-zone-not-found subnets[0].availabilityZone must be an availability zone of us-east-1 (received "us-east-1z"); available: ${zones.join(', ')}`,
+      `${lineOf(yaml, '  - availabilityZone: us-east-1z')}:5 availability-zone-not-found ` +
+        `subnets[0].availabilityZone must be an availability zone of us-east-1 (received ` +
+        `"us-east-1z"); available: ${zones.join(', ')}`,
     ]);
   });
 
   it('rejects a VPC that does not exist', async () => {
     const yaml = buildYaml({ vpcId: 'vpc-0123456789abcdef0', routeTableId: undefined });
     expect(await collectFindings(yaml)).toEqual([
-      `${lineOf(yaml, 'vpcId')}:1 vpc-not-found vpcId must name a VPC in region us-east-1 (received "vpc-0123456789abcdef0")`,
+      `${lineOf(yaml, 'vpcId')}:1 vpc-not-found vpcId must name a VPC in region us-east-1 ` +
+        `(received "vpc-0123456789abcdef0")`,
     ]);
   });
 
@@ -267,19 +271,25 @@ describe.skipIf(!hasMoto)('validateStep against moto', () => {
       '10.10.2.0/25',
     );
     expect(await collectFindings(yaml)).toEqual([
-      `${lineOf(yaml, 'vpcCIDR')}:1 vpc-cidr-mismatch vpcCIDR must equal the CIDR of ${account.vpcId}, 10.10.0.0/16 (received "10.10.0.0/20")`,
-      `${lineOf(yaml, '    instanceCIDR: 10.10.9.0/25')}:5 subnet-overlaps-existing subnets[0].instanceCIDR must not overlap the existing subnet 10.10.9.0/24 of ${account.vpcId} (received 10.10.9.0/25); kube-aws creates its own subnets`,
+      `${lineOf(yaml, 'vpcCIDR')}:1 vpc-cidr-mismatch vpcCIDR must equal the CIDR of ` +
+        `${account.vpcId}, 10.10.0.0/16 (received "10.10.0.0/20")`,
+      `${lineOf(yaml, '    instanceCIDR: 10.10.9.0/25')}:5 subnet-overlaps-existing ` +
+        `subnets[0].instanceCIDR must not overlap the existing subnet 10.10.9.0/24 of ` +
+        `${account.vpcId} (received 10.10.9.0/25); kube-aws creates its own subnets`,
     ]);
   });
 
   it('rejects a route table that does not exist or belongs to another VPC', async () => {
     const missing = buildYaml({ routeTableId: 'rtb-0123456789abcdef0' });
     expect(await collectFindings(missing)).toEqual([
-      `${lineOf(missing, 'routeTableId')}:1 route-table-not-found routeTableId must name a route table in region us-east-1 (received "rtb-0123456789abcdef0")`,
+      `${lineOf(missing, 'routeTableId')}:1 route-table-not-found routeTableId must name a ` +
+        `route table in region us-east-1 (received "rtb-0123456789abcdef0")`,
     ]);
     const foreign = buildYaml({ routeTableId: account.otherRouteTableId });
     expect(await collectFindings(foreign)).toEqual([
-      `${lineOf(foreign, 'routeTableId')}:1 route-table-vpc-mismatch routeTableId must belong to vpcId ${account.vpcId} (received "${account.otherRouteTableId}", which belongs to ${account.otherVpcId})`,
+      `${lineOf(foreign, 'routeTableId')}:1 route-table-vpc-mismatch routeTableId must belong ` +
+        `to vpcId ${account.vpcId} (received "${account.otherRouteTableId}", which belongs to ` +
+        `${account.otherVpcId})`,
     ]);
   });
 
@@ -287,18 +297,22 @@ describe.skipIf(!hasMoto)('validateStep against moto', () => {
     const ghost = 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000';
     const missing = buildYaml({ kmsKeyArn: ghost });
     expect(await collectFindings(missing)).toEqual([
-      `${lineOf(missing, 'kmsKeyArn')}:1 kms-key-unusable kmsKeyArn must name an enabled key this backend may encrypt with (received "${ghost}"); the key does not exist`,
+      `${lineOf(missing, 'kmsKeyArn')}:1 kms-key-unusable kmsKeyArn must name an enabled key ` +
+        `this backend may encrypt with (received "${ghost}"); the key does not exist`,
     ]);
     const disabled = buildYaml({ kmsKeyArn: account.disabledKeyArn });
     expect(await collectFindings(disabled)).toEqual([
-      `${lineOf(disabled, 'kmsKeyArn')}:1 kms-key-unusable kmsKeyArn must name an enabled key this backend may encrypt with (received "${account.disabledKeyArn}"); the key is Disabled`,
+      `${lineOf(disabled, 'kmsKeyArn')}:1 kms-key-unusable kmsKeyArn must name an enabled key ` +
+        `this backend may encrypt with (received "${account.disabledKeyArn}"); the key is ` +
+        `Disabled`,
     ]);
   });
 
   it('rejects a hosted zone ID that does not exist', async () => {
     const yaml = buildYaml({ hostedZoneId: 'Z0000000000000NOZONE' });
     expect(await collectFindings(yaml)).toEqual([
-      `${lineOf(yaml, 'hostedZoneId')}:1 hosted-zone-not-found hostedZoneId must name an existing Route 53 hosted zone (received "Z0000000000000NOZONE")`,
+      `${lineOf(yaml, 'hostedZoneId')}:1 hosted-zone-not-found hostedZoneId must name an ` +
+        `existing Route 53 hosted zone (received "Z0000000000000NOZONE")`,
     ]);
   });
 
@@ -312,21 +326,26 @@ describe.skipIf(!hasMoto)('validateStep against moto', () => {
     const listed = zones.map((zone) => `${zone.privateZone ? 'private' : 'public'} ${zone.id}`);
     expect(zones.map((zone) => zone.privateZone).sort()).toEqual([false, true]);
     expect(await collectFindings(yaml)).toEqual([
-      `${lineOf(yaml, 'hostedZone')}:1 hosted-zone-ambiguous hostedZone must match one hosted zone (received "split.example.", which matches ${listed.join(', ')}); set hostedZoneId to choose one`,
+      `${lineOf(yaml, 'hostedZone')}:1 hosted-zone-ambiguous hostedZone must match one hosted ` +
+        `zone (received "split.example.", which matches ${listed.join(', ')}); set hostedZoneId ` +
+        `to choose one`,
     ]);
   });
 
   it('rejects an externalDNSName outside the zone named by hostedZoneId', async () => {
     const yaml = buildYaml({ externalDNSName: 'api.example.org' });
     expect(await collectFindings(yaml)).toEqual([
-      `${lineOf(yaml, 'externalDNSName')}:1 external-dns-name-outside-zone externalDNSName must lie inside hosted zone ${account.zoneId} example.com. (received "api.example.org")`,
+      `${lineOf(yaml, 'externalDNSName')}:1 external-dns-name-outside-zone externalDNSName must ` +
+        `lie inside hosted zone ${account.zoneId} example.com. (received "api.example.org")`,
     ]);
   });
 
   it('rejects a record name that already exists before the cluster was ever applied', async () => {
     const yaml = buildYaml({ externalDNSName: 'taken.example.com' });
     expect(await collectFindings(yaml)).toEqual([
-      `${lineOf(yaml, 'externalDNSName')}:1 record-exists externalDNSName must not have a record yet in hosted zone example.com. (received "taken.example.com", which has a CNAME record); delete the record or choose another name`,
+      `${lineOf(yaml, 'externalDNSName')}:1 record-exists externalDNSName must not have a ` +
+        `record yet in hosted zone example.com. (received "taken.example.com", which has a CNAME ` +
+        `record); delete the record or choose another name`,
     ]);
   });
 

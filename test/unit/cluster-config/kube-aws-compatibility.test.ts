@@ -13,7 +13,8 @@ describe('kube-aws 2016 files', () => {
     expect(
       report.warnings.map((finding) => `${finding.line}:${finding.column} ${finding.message}`),
     ).toEqual([
-      '34:1 kubernetesVersion v1.4.3_coreos.0 is a hyperkube tag that registry.k8s.io does not serve; v1.34.2 is used instead',
+      '34:1 kubernetesVersion v1.4.3_coreos.0 is a hyperkube tag that registry.k8s.io does not ' +
+        'serve; v1.34.2 is used instead',
       '35:1 hyperkubeImageRepo is ignored; images come from registry.k8s.io with pinned versions',
       '36:1 containerRuntime docker is no longer supported by Kubernetes; containerd is used instead',
     ]);
