@@ -57,7 +57,9 @@ export async function checkApplyStep(input: TaskInput, deps: Deps): Promise<Appl
     polls: previous.polls + 1,
   };
   if (deps.now().toISOString() > previous.deadline) {
-    const cause = `apply deadline exceeded: stack ${input.cluster} still ${previous.stackStatus ?? 'in progress'} after ${APPLY_DEADLINE_MS / 60_000} minutes`;
+    const status = previous.stackStatus ?? 'in progress';
+    const minutes = APPLY_DEADLINE_MS / 60_000;
+    const cause = `apply deadline exceeded: stack ${input.cluster} still ${status} after ${minutes} minutes`;
     await recordSummary(input, { ...summary, state: 'FAILED', cause }, deps);
     return { ...previous, ...timing, state: 'FAILED' };
   }
@@ -88,7 +90,8 @@ async function buildApplyRequest(input: TaskInput, deps: Deps): Promise<ApplyReq
   const configKey = input.state.validation?.configKey;
   if (render === undefined || configKey === undefined) {
     throw new InvariantError(
-      `state.render and state.validation must be set before apply (received ${render === undefined ? 'no render' : 'no validation'})`,
+      'state.render and state.validation must be set before apply ' +
+        `(received ${render === undefined ? 'no render' : 'no validation'})`,
     );
   }
   const config = await readJsonObject(deps.artifacts, configKey, ClusterConfigSchema);

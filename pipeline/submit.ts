@@ -156,11 +156,15 @@ function requireValid(
 
 function checkClusterName(cluster: string, expected: string | undefined, file: string): void {
   if (expected !== undefined && cluster !== expected) {
-    const message = `clusterName must equal the upload folder clusters/${expected}/ (received ${cluster}); move the file or change clusterName`;
+    const message =
+      `clusterName must equal the upload folder clusters/${expected}/ (received ${cluster}); ` +
+      'move the file or change clusterName';
     throw new ValidationError(message, [findingAt(file, 'cluster-name-mismatch', message)]);
   }
   if (cluster.length > MAX_CLUSTER_NAME_FOR_EXECUTION) {
-    const message = `clusterName must be at most ${MAX_CLUSTER_NAME_FOR_EXECUTION} characters so execution names fit (received ${cluster.length})`;
+    const message =
+      `clusterName must be at most ${MAX_CLUSTER_NAME_FOR_EXECUTION} characters so execution ` +
+      `names fit (received ${cluster.length})`;
     throw new ValidationError(message, [findingAt(file, 'cluster-name-too-long', message)]);
   }
 }
@@ -243,7 +247,8 @@ async function answerDuplicate(
   }
   if (claim.requiresSameInput && earlier.inputSha256 !== context.inputSha256) {
     throw new ConflictError(
-      `Idempotency-Key was already used for revision ${revision} with a different document (received sha256 ${context.inputSha256}); use a new key`,
+      `Idempotency-Key was already used for revision ${revision} with a different document ` +
+        `(received sha256 ${context.inputSha256}); use a new key`,
     );
   }
   if (earlier.status === 'FAILED' && earlier.transitions.at(-1)?.detail === REJECTED_DETAIL) {

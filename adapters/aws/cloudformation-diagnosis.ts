@@ -77,20 +77,19 @@ export async function describeRecovery(
     .join('; ');
   const cause = `stack ${stackName} is ${stackStatus}${reasons === '' ? '' : ` (${reasons})`}`;
 
+  const listed = ids.join(' ');
   switch (stackStatus) {
-    case 'UPDATE_ROLLBACK_FAILED':
-      return {
-        cause,
-        remedy:
-          ids.length === 0
-            ? `fix the cause, then run: aws cloudformation continue-update-rollback --stack-name ${stackName}; or delete the stack`
-            : `fix the cause, then run: aws cloudformation continue-update-rollback --stack-name ${stackName} --resources-to-skip ${ids.join(' ')}; or delete the stack`,
-      };
-    case 'DELETE_FAILED':
-      return {
-        cause,
-        remedy: `remove what blocks ${ids.join(', ') || 'the resources'}, then run: aws cloudformation delete-stack --stack-name ${stackName}${ids.length === 0 ? '' : ` --retain-resources ${ids.join(' ')}`}`,
-      };
+    case 'UPDATE_ROLLBACK_FAILED': {
+      const skip = ids.length === 0 ? '' : ` --resources-to-skip ${listed}`;
+      const command = `aws cloudformation continue-update-rollback --stack-name ${stackName}${skip}`;
+      return { cause, remedy: `fix the cause, then run: ${command}; or delete the stack` };
+    }
+    case 'DELETE_FAILED': {
+      const retain = ids.length === 0 ? '' : ` --retain-resources ${listed}`;
+      const blockers = ids.length === 0 ? 'the resources' : ids.join(', ');
+      const command = `aws cloudformation delete-stack --stack-name ${stackName}${retain}`;
+      return { cause, remedy: `remove what blocks ${blockers}, then run: ${command}` };
+    }
     case 'UPDATE_FAILED':
       return {
         cause,

@@ -132,14 +132,20 @@ export class DynamoDbRevisionStore implements RevisionStore {
     const from = (guard?.from ?? []).map((value, index) => [`:from${index}`, value]);
     const fromCondition =
       from.length === 0 ? '' : ` AND #status IN (${from.map(([name]) => name).join(', ')})`;
+    const assignments = [
+      ...set.assignments,
+      '#status = :status',
+      'transitions = list_append(transitions, :transition)',
+    ];
+    const terminalNames = terminal.map(([name]) => name).join(', ');
 
     // A final revision never changes status again: a re-run step cannot rewrite history.
     return this.updateRevision(
       cluster,
       revision,
       {
-        update: `SET ${[...set.assignments, '#status = :status', 'transitions = list_append(transitions, :transition)'].join(', ')}`,
-        condition: `attribute_exists(pk) AND NOT (#status IN (${terminal.map(([name]) => name).join(', ')}))${fromCondition}`,
+        update: `SET ${assignments.join(', ')}`,
+        condition: `attribute_exists(pk) AND NOT (#status IN (${terminalNames}))${fromCondition}`,
         names: { ...set.names, '#status': 'status' },
         values: {
           ...set.values,

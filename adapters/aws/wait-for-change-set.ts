@@ -32,7 +32,8 @@ export async function waitForChangeSet(
   }
   if (described?.Status !== 'CREATE_COMPLETE' && described?.Status !== 'FAILED') {
     throw new DependencyError(
-      `change set ${options.changeSetId} did not finish within ${options.deadlineMs} ms (received ${described?.Status})`,
+      `change set ${options.changeSetId} did not finish within ${options.deadlineMs} ms ` +
+        `(received ${described?.Status})`,
     );
   }
   if (described.Status === 'FAILED') return described;
