@@ -64,9 +64,12 @@ export async function callApi(
   try {
     response = await fetch(`${session.apiUrl}${path}`, {
       method,
-      ...(body === undefined
-        ? {}
-        : { body: body.text, headers: { 'content-type': body.contentType } }),
+      // The client header only labels the revision's source; the submitter stays the caller.
+      headers: {
+        'x-kube-aws-client': 'cli',
+        ...(body === undefined ? {} : { 'content-type': body.contentType }),
+      },
+      ...(body === undefined ? {} : { body: body.text }),
       signal: AbortSignal.timeout(60_000),
     });
   } catch (error: unknown) {

@@ -75,7 +75,7 @@ async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiRespon
     {
       text: document.text,
       file: document.file,
-      source: { kind: 'api' },
+      source: { kind: headers['x-kube-aws-client'] === 'cli' ? 'cli' : 'api' },
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       submitter: request.identity,
       ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),

@@ -12,6 +12,11 @@ export const ENV = {
   notificationTopicArn: 'KUBE_AWS_NOTIFICATION_TOPIC_ARN',
   /** The role CloudFormation assumes for cluster stacks (CreateChangeSet `RoleARN`). */
   deploymentRoleArn: 'KUBE_AWS_DEPLOYMENT_ROLE_ARN',
+  /**
+   * `true` for path-style S3 requests: needed when AWS_ENDPOINT_URL points at an emulator (moto,
+   * LocalStack) that cannot serve `<bucket>.<host>` names; never set in AWS.
+   */
+  s3ForcePathStyle: 'KUBE_AWS_S3_FORCE_PATH_STYLE',
   region: 'AWS_REGION',
 } as const;
 

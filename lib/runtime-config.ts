@@ -11,6 +11,7 @@ export const RuntimeConfigSchema = z.object({
   [ENV.queueMode]: z.enum(['queue', 'reject']).default('queue'),
   [ENV.notificationTopicArn]: z.string().startsWith('arn:').optional(),
   [ENV.deploymentRoleArn]: z.string().startsWith('arn:').optional(),
+  [ENV.s3ForcePathStyle]: z.enum(['true', 'false']).optional(),
   [ENV.region]: z.string().min(1),
 });
 
@@ -24,6 +25,8 @@ export type RuntimeConfig = {
   notificationTopicArn: string | undefined;
   /** Absent when embedded: the local deployer only previews changes. */
   deploymentRoleArn?: string | undefined;
+  /** Path-style S3 addressing for emulators behind AWS_ENDPOINT_URL. */
+  s3ForcePathStyle?: boolean | undefined;
   region: string;
 };
 
@@ -46,6 +49,10 @@ export function readRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     queueMode: value[ENV.queueMode],
     notificationTopicArn: value[ENV.notificationTopicArn],
     deploymentRoleArn: value[ENV.deploymentRoleArn],
+    s3ForcePathStyle:
+      value[ENV.s3ForcePathStyle] === undefined
+        ? undefined
+        : value[ENV.s3ForcePathStyle] === 'true',
     region: value[ENV.region],
   });
 }

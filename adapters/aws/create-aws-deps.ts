@@ -36,7 +36,7 @@ export function createAwsDeps(
   const storeOptions = {
     region,
     ...(credentials === undefined ? {} : { credentials }),
-    ...(overrides.forcePathStyle === undefined ? {} : { forcePathStyle: overrides.forcePathStyle }),
+    forcePathStyle: overrides.forcePathStyle ?? config.s3ForcePathStyle ?? false,
   };
   const now = overrides.now ?? (() => new Date());
 

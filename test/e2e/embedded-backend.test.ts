@@ -124,7 +124,7 @@ describe('the embedded backend end to end', () => {
     expect(lines.slice(1).map((line) => line.split(/ +/).slice(0, 3))).toEqual([
       ['3', 'PLANNED', 's3'],
       ['2', 'PLANNED', 'api'],
-      ['1', 'PLANNED', 'api'],
+      ['1', 'PLANNED', 'cli'],
     ]);
   });
 
