@@ -111,7 +111,7 @@ async function checkHostedZone(context: RuleContext, input: AccountCheckInput): 
 
 async function checkKeyPair(context: RuleContext, inventory: CloudInventory): Promise<void> {
   const { keyName, region } = context.config;
-  if (await inventory.keyPairExists(keyName)) return;
+  if (await inventory.keyPairExists(keyName, region)) return;
   context.error(
     'key-pair-not-found',
     ['keyName'],
@@ -142,7 +142,7 @@ async function checkExistingVpc(context: RuleContext, inventory: CloudInventory)
   const { vpcId, routeTableId, vpcCIDR, region, subnets } = context.config;
   if (vpcId === '') return;
 
-  const vpc = await inventory.describeVpc(vpcId);
+  const vpc = await inventory.describeVpc(vpcId, region);
   if (vpc === undefined) {
     context.error(
       'vpc-not-found',
@@ -167,7 +167,7 @@ async function checkExistingVpc(context: RuleContext, inventory: CloudInventory)
     );
   }
 
-  const existing = await inventory.listSubnetCidrs(vpcId);
+  const existing = await inventory.listSubnetCidrs(vpcId, region);
   const singleAz = !context.isWritten(['subnets']);
   subnets.forEach((subnet, index) => {
     const ours = parseCidr(subnet.instanceCIDR);
@@ -186,7 +186,7 @@ async function checkExistingVpc(context: RuleContext, inventory: CloudInventory)
   });
 
   if (routeTableId === '') return;
-  const table = await inventory.describeRouteTable(routeTableId);
+  const table = await inventory.describeRouteTable(routeTableId, region);
   if (table === undefined) {
     context.error(
       'route-table-not-found',

@@ -43,9 +43,9 @@ export class Ec2CloudInventory implements CloudInventory {
 
   constructor(private readonly options: AwsClientOptions) {}
 
-  async describeVpc(vpcId: string): Promise<{ cidrBlocks: string[] } | undefined> {
+  async describeVpc(vpcId: string, region?: string): Promise<{ cidrBlocks: string[] } | undefined> {
     const answer = await this.call('DescribeVpcs', () =>
-      this.ec2().send(new DescribeVpcsCommand({ VpcIds: [vpcId] })),
+      this.ec2(region).send(new DescribeVpcsCommand({ VpcIds: [vpcId] })),
     );
     const vpc = answer?.Vpcs?.[0];
     if (vpc === undefined) return undefined;
@@ -57,11 +57,11 @@ export class Ec2CloudInventory implements CloudInventory {
     return { cidrBlocks: [...new Set(blocks)] };
   }
 
-  async listSubnetCidrs(vpcId: string): Promise<string[]> {
+  async listSubnetCidrs(vpcId: string, region?: string): Promise<string[]> {
     const cidrs: string[] = [];
     try {
       const pages = paginateDescribeSubnets(
-        { client: this.ec2() },
+        { client: this.ec2(region) },
         { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] },
       );
       for await (const page of pages) {
@@ -76,18 +76,21 @@ export class Ec2CloudInventory implements CloudInventory {
     return cidrs;
   }
 
-  async describeRouteTable(routeTableId: string): Promise<{ vpcId: string } | undefined> {
+  async describeRouteTable(
+    routeTableId: string,
+    region?: string,
+  ): Promise<{ vpcId: string } | undefined> {
     const answer = await this.call('DescribeRouteTables', () =>
-      this.ec2().send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
+      this.ec2(region).send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
     );
     const vpcId = answer?.RouteTables?.[0]?.VpcId;
 
     return vpcId === undefined ? undefined : { vpcId };
   }
 
-  async keyPairExists(keyName: string): Promise<boolean> {
+  async keyPairExists(keyName: string, region?: string): Promise<boolean> {
     const answer = await this.call('DescribeKeyPairs', () =>
-      this.ec2().send(new DescribeKeyPairsCommand({ KeyNames: [keyName] })),
+      this.ec2(region).send(new DescribeKeyPairsCommand({ KeyNames: [keyName] })),
     );
 
     return (answer?.KeyPairs ?? []).some((pair) => pair.KeyName === keyName);
@@ -149,7 +152,7 @@ export class Ec2CloudInventory implements CloudInventory {
     }
   }
 
-  private ec2(region = this.options.region): EC2Client {
+  private ec2(region: string = this.options.region): EC2Client {
     let client = this.ec2Clients.get(region);
     if (client === undefined) {
       client = new EC2Client(toClientConfig(this.options, region));

@@ -308,6 +308,21 @@ describe.skipIf(!hasMoto)('validateStep against moto', () => {
     ]);
   });
 
+  it('looks EC2 resources up in the cluster region, not the backend region', async () => {
+    const yaml = buildYaml({
+      region: 'us-west-2',
+      kmsKeyArn: undefined,
+      routeTableId: undefined,
+      subnetZone: 'us-west-2a',
+    }).replace('us-east-1b', 'us-west-2b');
+    expect(await collectFindings(yaml)).toEqual([
+      `${lineOf(yaml, 'keyName')}:1 key-pair-not-found keyName must name an EC2 key pair in ` +
+        `region us-west-2 (received "demo-admin")`,
+      `${lineOf(yaml, 'vpcId')}:1 vpc-not-found vpcId must name a VPC in region us-west-2 ` +
+        `(received "${account.vpcId}")`,
+    ]);
+  });
+
   it('rejects a hosted zone ID that does not exist', async () => {
     const yaml = buildYaml({ hostedZoneId: 'Z0000000000000NOZONE' });
     expect(await collectFindings(yaml)).toEqual([
