@@ -48,4 +48,27 @@ describe('hostile cluster.yaml input', () => {
     ]);
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
+
+  it('accepts a few anchors, aliases and merge keys as ordinary YAML', () => {
+    const text = [
+      'clusterName: demo',
+      'externalDNSName: api.example.com',
+      'keyName: k',
+      'region: us-east-1',
+      'availabilityZone: us-east-1a',
+      'nodePools:',
+      '  - &pool',
+      '    name: general',
+      '    instanceType: m5.large',
+      '    count: 2',
+      '  - <<: *pool',
+      '    name: batch',
+      '',
+    ].join('\n');
+    const { report, config } = validateClusterYaml(text);
+    expect(report.errors).toEqual([]);
+    expect(
+      config?.nodePools.map((pool) => `${pool.name} ${pool.instanceType} ${pool.count}`),
+    ).toEqual(['general m5.large 2', 'batch m5.large 2']);
+  });
 });
