@@ -43,7 +43,11 @@ export interface CloudFormationDeployerOptions {
   credentials?: CloudFormationClientConfig['credentials'];
   /** Replaces the SDK client; tests pass a fake that replays recorded responses. */
   send?: (command: object) => Promise<unknown>;
-  /** How long change set creation may take before the step gives up (and is retried). */
+  /**
+   * How long change set creation may take before the step gives up and is retried (the retry
+   * finds the same change set by name). Below Check Apply's 120 s task timeout, because a poll
+   * restarts the apply when the stack was busy at Start Apply.
+   */
   changeSetDeadlineMs?: number;
   pollIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -73,7 +77,7 @@ export class CloudFormationDeployer implements StackDeployer {
     } else {
       this.send = options.send;
     }
-    this.changeSetDeadlineMs = options.changeSetDeadlineMs ?? 240_000;
+    this.changeSetDeadlineMs = options.changeSetDeadlineMs ?? 90_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 3_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
