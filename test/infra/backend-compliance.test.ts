@@ -50,12 +50,13 @@ describe.skipIf(!hasCfnLint)('cfn-lint', () => {
     const templatePath = join(backend.outdir, `${backend.stack.stackName}.template.json`);
     const lint = spawnSync('cfn-lint', ['--format', 'parseable', templatePath], {
       encoding: 'utf8',
-      timeout: 120_000,
+      // cfn-lint loads every resource specification first: ~16 s alone, minutes under load.
+      timeout: 230_000,
     });
     const errors = lint.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
 
     expect(errors).toEqual([]);
     // 0 is clean, 4 is warnings only; 2 and 6 mean errors.
     expect([0, 4]).toContain(lint.status);
-  });
+  }, 240_000);
 });
