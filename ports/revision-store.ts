@@ -52,6 +52,7 @@ export interface RevisionStore {
   claimIdempotencyKey(scope: string, key: string, revision: number): Promise<number | undefined>;
   /**
    * Turns a pending claim (made with revision 0 before allocating) into the allocated revision.
+   * A pending claim never settled (its submitter died) may be claimed again after a lease.
    * Optional for test doubles; without it, submit claims only after allocating.
    */
   settleIdempotencyKey?(scope: string, key: string, revision: number): Promise<void>;

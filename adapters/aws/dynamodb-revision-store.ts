@@ -30,6 +30,9 @@ export interface DynamoDbRevisionStoreOptions {
 /** Upper bound on allocation rounds; each lost round means another writer took a number. */
 const MAX_ALLOCATION_ATTEMPTS = 200;
 
+/** How long a pending idempotency claim (revision 0) holds before another submitter may take it. */
+const PENDING_CLAIM_LEASE_MS = 5 * 60 * 1000;
+
 /** Fields a patch never overwrites: identity and the append-only history. */
 const IMMUTABLE_FIELDS = new Set(['cluster', 'revision', 'transitions', 'createdAt']);
 /** update() also leaves status alone: it moves only through transition(), with history. */
@@ -231,7 +234,32 @@ export class DynamoDbRevisionStore implements RevisionStore {
     revision: number,
   ): Promise<number | undefined> {
     const pk = buildIdempotencyPk(scope, key);
-    if (await this.table.putIfAbsent({ pk, sk: IDEMPOTENCY_SK, revision })) return undefined;
+    const now = this.now();
+    if (
+      await this.table.putIfAbsent({
+        pk,
+        sk: IDEMPOTENCY_SK,
+        revision,
+        claimedAt: now.toISOString(),
+      })
+    ) {
+      return undefined;
+    }
+    // A pending claim (0) that was never settled belongs to a submitter that died before
+    // allocating; after the lease it may be taken over, so the key is not blocked for ever.
+    if (revision === 0) {
+      const taken = await this.table.updateIf(pk, IDEMPOTENCY_SK, {
+        update: 'SET claimedAt = :now',
+        condition:
+          'revision = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale)',
+        values: {
+          ':now': now.toISOString(),
+          ':pending': 0,
+          ':stale': new Date(now.getTime() - PENDING_CLAIM_LEASE_MS).toISOString(),
+        },
+      });
+      if (taken !== undefined) return undefined;
+    }
 
     return this.lookupIdempotencyKey(scope, key);
   }

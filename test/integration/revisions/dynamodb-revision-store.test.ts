@@ -263,6 +263,21 @@ describe.each(backends)('DynamoDbRevisionStore on $name', (backend) => {
     );
   });
 
+  it('lets a pending claim be taken over only after its lease', async () => {
+    const store = await openStore();
+    const start = clock;
+    expect(await store.claimIdempotencyKey('s3', 'b/k?versionId=1', 0)).toBeUndefined();
+
+    clock = new Date(start.getTime() + 4 * 60_000);
+    expect(await store.claimIdempotencyKey('s3', 'b/k?versionId=1', 0)).toBe(0);
+    clock = new Date(start.getTime() + 5 * 60_000 + 1);
+    expect(await store.claimIdempotencyKey('s3', 'b/k?versionId=1', 0)).toBeUndefined();
+    expect(await store.claimIdempotencyKey('s3', 'b/k?versionId=1', 0)).toBe(0);
+    await store.settleIdempotencyKey('s3', 'b/k?versionId=1', 3);
+    clock = new Date(start.getTime() + 60 * 60_000);
+    expect(await store.claimIdempotencyKey('s3', 'b/k?versionId=1', 0)).toBe(3);
+  });
+
   it('updates fields without touching identity, status or history', async () => {
     const store = await openStore();
     await store.allocate(newRevision('theta'));
