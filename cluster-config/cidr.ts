@@ -62,10 +62,6 @@ export function hasHostBits(cidr: Cidr): boolean {
   return cidr.address !== cidr.network;
 }
 
-export function blockSize(cidr: Cidr): number {
-  return cidr.broadcast - cidr.network + 1;
-}
-
 /** Whether every address of `inner` lies in `outer`. */
 export function containsBlock(outer: Cidr, inner: Cidr): boolean {
   return outer.network <= inner.network && inner.broadcast <= outer.broadcast;
