@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { MAX_BODY_BYTES } from '../http-api/api-types.ts';
 import { handleApiRequest } from '../http-api/handle-api-request.ts';
 import { describeError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
+import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
 
 export interface ApiServer {
   url: string;
@@ -40,20 +40,9 @@ export async function startApiServer(options: { port: number; deps: Deps }): Pro
       res.end('{"error":{"code":"INTERNAL","message":"the request failed inside the backend"}}\n');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port, '--port');
 
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: `http://127.0.0.1:${port}`, stop: () => closeServer(server) };
 }
 
 /** Reads at most one byte over the limit, which is enough for the router to answer 413. */

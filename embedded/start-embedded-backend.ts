@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
   CreateTableCommand,
@@ -25,6 +24,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { handleS3Upload } from '../pipeline/handle-s3-upload.ts';
 import { runTask } from '../pipeline/run-task.ts';
+import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
 import { startApiServer } from './start-api-server.ts';
 
 // s3rver and dynalite ship CommonJS without type declarations; these are their typed entry points.
@@ -34,8 +34,10 @@ const dynalite = require('dynalite') as (options: {
   createTableMs?: number;
 }) => Server;
 interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
+  configureBuckets(): Promise<void>;
+  /** The Koa request handler; served by our own server so listen errors can be caught. */
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  logger?: { close(): void; exceptions?: { unhandle(): void } };
   on(event: 'event', listener: (event: S3EventRecords) => void): void;
 }
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
@@ -82,23 +84,45 @@ export async function startEmbeddedBackend(
 ): Promise<EmbeddedBackend> {
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const stops: Array<() => Promise<void>> = [];
+  const stopStarted = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
 
+  try {
+    return await startParts(options, stops, stopStarted);
+  } catch (error: unknown) {
+    // A half-started backend would keep the process alive with servers nobody can reach.
+    await stopStarted();
+    throw error;
+  }
+}
+
+async function startParts(
+  options: EmbeddedBackendOptions,
+  stops: Array<() => Promise<void>>,
+  stopStarted: () => Promise<void>,
+): Promise<EmbeddedBackend> {
+  const { stateDir } = options;
   const s3 = new S3rver({
-    address: '127.0.0.1',
-    port: options.s3Port,
     silent: true,
     directory: path.join(stateDir, 's3'),
     configureBuckets: [{ name: SUBMISSIONS_BUCKET }, { name: ARTIFACTS_BUCKET }],
   });
-  const s3Address = await s3.run();
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+  await s3.configureBuckets();
+  const s3Server = createServer(s3.callback());
+  const s3Port = await listenOnLoopback(s3Server, options.s3Port, '--s3-port');
+  stops.push(async () => {
+    await closeServer(s3Server);
+    s3.logger?.exceptions?.unhandle();
+    s3.logger?.close();
+  });
+  const s3Endpoint = `http://127.0.0.1:${s3Port}`;
 
   const dynamo = dynalite({ path: path.join(stateDir, 'dynamodb'), createTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once('error', reject);
-    dynamo.listen(0, '127.0.0.1', () => resolve());
-  });
-  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const dynamoPort = await listenOnLoopback(dynamo, 0, 'the revision table');
+  stops.push(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
+  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
   const dynamoClient = {
     region: EMBEDDED_REGION,
     endpoint: dynamoEndpoint,
@@ -161,6 +185,11 @@ export async function startEmbeddedBackend(
     }
   });
 
+  stops.push(async () => {
+    artifacts.destroy();
+    submissions.destroy();
+    revisions.destroy();
+  });
   const api = await startApiServer({ port: options.apiPort, deps });
 
   const waitForIdle = async () => {
@@ -177,11 +206,7 @@ export async function startEmbeddedBackend(
     stop: async () => {
       await api.stop();
       await waitForIdle();
-      artifacts.destroy();
-      submissions.destroy();
-      revisions.destroy();
-      await s3.close();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await stopStarted();
     },
   };
 }
