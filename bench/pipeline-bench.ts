@@ -1,0 +1,166 @@
+/**
+ * The full embedded pipeline for examples/cluster.yaml, per state, against the floor it cannot go
+ * under: generating the same number of RSA 2048 keys with `crypto.generateKeyPairSync`, serially,
+ * in the same process. The backend starts once (not timed); each run submits a fresh cluster over
+ * HTTP and ends when its execution has finished. Reference and pipeline runs alternate, so load
+ * from other work on the machine falls on both alike.
+ *
+ *   npx tsx bench/pipeline-bench.ts [--quick]
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { startEmbeddedBackend } from '../embedded/start-embedded-backend.ts';
+import type { ExecutionEvent } from '../ports/workflow.ts';
+import {
+  readExampleClusterYaml,
+  renameCluster,
+} from '../test/fixtures/bench/generate-node-pools.ts';
+import {
+  type BenchRow,
+  formatTable,
+  makeRow,
+  makeStateDir,
+  median,
+  quietLogger,
+} from './bench-support.ts';
+
+interface PipelineRun {
+  totalMs: number;
+  submitMs: number;
+  steps: Map<string, number>;
+  issued: number;
+  status: string;
+}
+
+export async function runPipelineBench(options: { quick: boolean }): Promise<BenchRow[]> {
+  quietLogger();
+  const runs = options.quick ? 3 : 5;
+  const state = await makeStateDir('kube-aws-pipeline-bench-');
+  const backend = await startEmbeddedBackend({ stateDir: state.dir, apiPort: 0, s3Port: 0 });
+  try {
+    const example = readExampleClusterYaml();
+    const submitOne = (index: number) =>
+      runPipeline(backend, renameCluster(example, `bench-pipeline-${index}`));
+
+    // The first run after start loads the render and diff modules; it is reported on its own.
+    const first = await submitOne(0);
+    const keyCount = first.issued;
+    const pipelines: PipelineRun[] = [];
+    const floors: number[] = [];
+    for (let index = 1; index <= runs; index += 1) {
+      floors.push(timeKeyGeneration(keyCount));
+      pipelines.push(await submitOne(index));
+    }
+    for (const run of [first, ...pipelines]) {
+      if (run.status !== 'PLANNED' || run.issued !== keyCount) {
+        throw new Error(
+          `every bench run must end PLANNED with ${keyCount} keys issued (received ${run.status}, ${run.issued})`,
+        );
+      }
+    }
+
+    const floor = {
+      name: `${keyCount} x generateKeyPairSync rsa 2048, serial`,
+      value: median(floors),
+    };
+    const total = median(pipelines.map((run) => run.totalMs));
+    const rows = [
+      makeRow('embedded pipeline, examples/cluster.yaml, submit to end', total, 'ms', runs, floor),
+      makeRow('embedded pipeline, first run after start', first.totalMs, 'ms', 1, floor),
+    ];
+    // Where the time goes: each part beside the whole run it belongs to.
+    const whole = { name: 'the whole pipeline run', value: total };
+    const part = (label: string, measure: (run: PipelineRun) => number) =>
+      makeRow(`  ${label}`, median(pipelines.map(measure)), 'ms', runs, whole);
+    rows.push(part('HTTP submit (validate, store input, allocate, start)', (run) => run.submitMs));
+    for (const step of pipelines[0]?.steps.keys() ?? []) {
+      rows.push(part(`state ${step}`, (run) => run.steps.get(step) ?? 0));
+    }
+    rows.push(
+      part('outside any state (scheduling, history writes)', (run) => {
+        const inStates = [...run.steps.values()].reduce((sum, ms) => sum + ms, 0);
+        return Math.max(0, run.totalMs - run.submitMs - inStates);
+      }),
+    );
+
+    return rows;
+  } finally {
+    await backend.stop();
+    await state.remove();
+  }
+}
+
+function timeKeyGeneration(count: number): number {
+  const started = performance.now();
+  for (let index = 0; index < count; index += 1) {
+    generateKeyPairSync('rsa', { modulusLength: 2048 });
+  }
+
+  return performance.now() - started;
+}
+
+type Backend = Awaited<ReturnType<typeof startEmbeddedBackend>>;
+
+async function runPipeline(backend: Backend, yaml: string): Promise<PipelineRun> {
+  const started = performance.now();
+  const response = await fetch(`${backend.apiUrl}/clusters`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/yaml' },
+    body: yaml,
+    signal: AbortSignal.timeout(60_000),
+  });
+  const answer = (await response.json()) as {
+    cluster: string;
+    revision: number;
+    executionArn?: string;
+  };
+  const submitMs = performance.now() - started;
+  if (response.status !== 202 || answer.executionArn === undefined) {
+    throw new Error(
+      `the bench submission must start at once (received ${response.status} ${JSON.stringify(answer).slice(0, 300)})`,
+    );
+  }
+  await backend.workflow.waitForCompletion(answer.executionArn);
+  const totalMs = performance.now() - started;
+
+  const events = await backend.workflow.history(answer.executionArn);
+  const revision = await backend.deps.revisions.get(answer.cluster, answer.revision);
+
+  return {
+    totalMs,
+    submitMs,
+    steps: measureSteps(events),
+    issued: findIssued(events),
+    status: revision?.status ?? 'missing',
+  };
+}
+
+/** Milliseconds from each StateEntered to its StateExited, in execution order. */
+function measureSteps(events: readonly ExecutionEvent[]): Map<string, number> {
+  const steps = new Map<string, number>();
+  const entered = new Map<string, number>();
+  for (const event of events) {
+    if (event.state === undefined) continue;
+    if (event.type === 'StateEntered') entered.set(event.state, Date.parse(event.timestamp));
+    if (event.type === 'StateExited') {
+      const since = entered.get(event.state) ?? Date.parse(event.timestamp);
+      steps.set(event.state, (steps.get(event.state) ?? 0) + Date.parse(event.timestamp) - since);
+    }
+  }
+
+  return steps;
+}
+
+function findIssued(events: readonly ExecutionEvent[]): number {
+  const exited = events.find(
+    (event) => event.type === 'StateExited' && event.state === 'Generate Assets',
+  );
+  const issued = (exited?.output as { assets?: { issued?: unknown[] } } | undefined)?.assets
+    ?.issued;
+
+  return issued?.length ?? 0;
+}
+
+if (import.meta.main) {
+  const rows = await runPipelineBench({ quick: process.argv.includes('--quick') });
+  process.stdout.write(formatTable(rows));
+}

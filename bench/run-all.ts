@@ -1,0 +1,189 @@
+/**
+ * `npm run bench`: every benchmark of the product in one run, each figure beside a reference
+ * measured in the same run, printed as a table and written to bench/results.json as
+ * `[{name, value, unit, reference, ratio, runs}]`. The PKI, render and functions benches are
+ * other scripts; they run as child processes and their printed figures are read back.
+ *
+ *   npm run bench [-- --quick] [-- --out FILE]
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type BenchRow, formatTable, makeRow } from './bench-support.ts';
+import { runPipelineBench } from './pipeline-bench.ts';
+import { runThroughputBench } from './throughput-bench.ts';
+import { runValidationBench } from './validation-bench.ts';
+
+const BENCH_DIR = import.meta.dirname;
+const CHILD_TIMEOUT_MS = 15 * 60 * 1000;
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },
+});
+const quick = values.quick ?? false;
+const outFile = path.resolve(values.out ?? path.join(BENCH_DIR, 'results.json'));
+
+const sections: Array<{ title: string; run: () => Promise<BenchRow[]> }> = [
+  { title: 'validation', run: () => runValidationBench({ quick }) },
+  { title: 'embedded pipeline', run: () => runPipelineBench({ quick }) },
+  { title: 'embedded throughput', run: () => runThroughputBench({ quick }) },
+  { title: 'pki (bench/pki-bench.ts)', run: () => readPkiBench() },
+  { title: 'render (bench/render-bench.ts)', run: () => readRenderBench() },
+  { title: 'functions (bench/functions-bench.ts)', run: () => readFunctionsBench() },
+];
+
+console.log(describeMachine());
+const rows: BenchRow[] = [];
+const failures: string[] = [];
+const started = performance.now();
+for (const section of sections) {
+  const sectionStarted = performance.now();
+  process.stdout.write(`\n== ${section.title}\n`);
+  try {
+    const sectionRows = await section.run();
+    rows.push(...sectionRows);
+    process.stdout.write(formatTable(sectionRows));
+  } catch (error: unknown) {
+    // One bench that breaks must not hide the others' figures; the exit code still says so.
+    const message = error instanceof Error ? error.message : String(error);
+    failures.push(`${section.title}: ${message}`);
+    process.stdout.write(`failed: ${message}\n`);
+  }
+  process.stdout.write(`(${((performance.now() - sectionStarted) / 1000).toFixed(0)} s)\n`);
+}
+
+await writeFile(outFile, `${JSON.stringify(rows, null, 2)}\n`);
+console.log(`\n== all figures (each the median of the runs shown)\n${formatTable(rows)}`);
+console.log(
+  `wrote ${rows.length} rows to ${path.relative(process.cwd(), outFile)} in ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+for (const failure of failures) console.error(`bench failed: ${failure}`);
+process.exitCode = failures.length > 0 ? 1 : 0;
+
+function describeMachine(): string {
+  const model = cpus()[0]?.model ?? 'unknown cpu';
+  return [
+    `node ${process.version}, ${availableParallelism()} cpus (${model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory`,
+    `load average at the start ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}${quick ? ', --quick: fewer runs per figure' : ''}`,
+  ].join('\n');
+}
+
+/** Runs another bench script with this same Node and tsx, and returns what it printed. */
+async function runScript(file: string): Promise<string> {
+  const child = spawn(process.execPath, [...process.execArgv, path.join(BENCH_DIR, file)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KUBE_AWS_LOG_LEVEL: process.env.KUBE_AWS_LOG_LEVEL ?? 'WARN' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const timer = setTimeout(() => child.kill('SIGTERM'), CHILD_TIMEOUT_MS);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  if (code !== 0) {
+    throw new Error(
+      `${file} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
+  }
+
+  return stdout;
+}
+
+function requireMatch(text: string, pattern: RegExp, file: string): RegExpExecArray {
+  const match = pattern.exec(text);
+  if (match === null)
+    throw new Error(`${file} output must contain ${pattern.source} (received none)`);
+
+  return match;
+}
+
+async function readPkiBench(): Promise<BenchRow[]> {
+  const file = 'pki-bench.ts';
+  const text = await runScript(file);
+  const runs = Number(requireMatch(text, /runs per row: (\d+)/, file)[1]);
+  const lines = [...text.matchAll(/^(\S.*?)\s{2,}([\d.]+)\s+[\d.]+x$/gm)];
+  const reference = lines.find((line) => line[1]?.includes('(reference)'));
+  if (reference === undefined) throw new Error(`${file} output must have an openssl reference row`);
+  const opensslRef = {
+    name: reference[1]?.replace(' (reference)', '') ?? 'openssl',
+    value: Number(reference[2]),
+  };
+
+  return lines
+    .filter((line) => line !== reference)
+    .map((line) => makeRow(`pki: ${line[1]}`, Number(line[2]), 'ms', runs, opensslRef));
+}
+
+async function readRenderBench(): Promise<BenchRow[]> {
+  const file = 'render-bench.ts';
+  const text = await runScript(file);
+  const ours = requireMatch(
+    text,
+    /render \+ check \+ canonical JSON: median ([\d.]+) ms of (\d+)/,
+    file,
+  );
+  const cdk = requireMatch(
+    text,
+    /aws-cdk-lib synth, same resources: median ([\d.]+) ms of (\d+)/,
+    file,
+  );
+  const validated = requireMatch(
+    text,
+    /aws-cdk-lib synth with built-in validation: median ([\d.]+) ms of (\d+)/,
+    file,
+  );
+  const stack = requireMatch(text, /^stack: (.*)$/m, file)[1];
+  const ourMs = Number(ours[1]);
+
+  return [
+    makeRow(`render stack (${stack})`, ourMs, 'ms', Number(ours[2]), {
+      name: `aws-cdk-lib synth of the same resources (${cdk[2]} runs)`,
+      value: Number(cdk[1]),
+    }),
+    makeRow('render stack, same', ourMs, 'ms', Number(ours[2]), {
+      name: `aws-cdk-lib synth with built-in validation (${validated[2]} runs)`,
+      value: Number(validated[1]),
+    }),
+  ];
+}
+
+async function readFunctionsBench(): Promise<BenchRow[]> {
+  const file = 'functions-bench.ts';
+  const text = await runScript(file);
+  const bare = requireMatch(
+    text,
+    /bare node: ([\d.]+) ms, ([\d.]+) MiB rss \(median of (\d+)\)/,
+    file,
+  );
+  const runs = Number(bare[3]);
+  const bareRef = { name: 'bare node started the same way', value: Number(bare[1]) };
+  const rows: BenchRow[] = [];
+  // function  KiB  import ms  over bare  x bare  sdk only  rss MiB  memory  ok
+  for (const line of text.matchAll(
+    /^\s*([a-z][-a-z0-9]*)\s+(\d+)\s+([\d.]+)\s+-?[\d.]+\s+[\d.]+\s+-?[\d.]+\s+([\d.]+)\s+\d+\s+(yes|no)$/gm,
+  )) {
+    const name = line[1] ?? '';
+    rows.push(
+      makeRow(`function ${name}: bundle size (minified)`, Number(line[2]), 'KiB', 1),
+      makeRow(`function ${name}: cold import`, Number(line[3]), 'ms', runs, bareRef),
+      makeRow(`function ${name}: rss after import`, Number(line[4]), 'MiB', runs, {
+        name: 'bare node',
+        value: Number(bare[2]),
+      }),
+    );
+  }
+  if (rows.length === 0) throw new Error(`${file} printed no function rows`);
+
+  return rows;
+}
