@@ -93,7 +93,11 @@ export function describeApiError(answer: ApiAnswer): string {
 }
 
 function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
+  // fetch wraps the socket error; a refused connection may arrive as an AggregateError of tries.
+  const cause = (
+    error as { cause?: { code?: string; name?: string; errors?: Array<{ code?: string }> } }
+  ).cause;
+  const code = cause?.code ?? cause?.errors?.find((attempt) => attempt.code !== undefined)?.code;
 
-  return cause?.code ?? (error instanceof Error ? error.name : 'unknown');
+  return code ?? cause?.message ?? (error instanceof Error ? error.message : 'unknown');
 }

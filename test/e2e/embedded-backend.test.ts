@@ -128,6 +128,15 @@ describe('the embedded backend end to end', () => {
     ]);
   });
 
+  it('shows the cluster record with `status demo` through the running backend', async () => {
+    const run = await runCli(['status', 'demo', '--state-dir', stateDir], env);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout.replace(/\(updated [^)]+\)/, '(updated T)')).toBe(
+      'cluster       demo\nlatest        3 PLANNED (updated T)\nlast applied  none\nlock          free\nqueued        none\n',
+    );
+  });
+
   it('answers a malformed POST with 400 naming field, line and column, and records nothing', async () => {
     const answer = await api('POST', '/clusters', MALFORMED);
 
