@@ -21,10 +21,6 @@ export function buildRevisionSk(revision: number): string {
   return `${REVISION_SK_PREFIX}${String(revision).padStart(REVISION_DIGITS, '0')}`;
 }
 
-export function parseRevisionSk(sk: string): number {
-  return Number.parseInt(sk.slice(REVISION_SK_PREFIX.length), 10);
-}
-
 export function buildIdempotencyPk(scope: string, key: string): string {
   const stored = key.length > MAX_IDEMPOTENCY_KEY_CHARS ? `sha256:${sha256Hex(key)}` : key;
 
