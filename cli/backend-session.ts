@@ -95,7 +95,7 @@ export function describeApiError(answer: ApiAnswer): string {
 function describeFetchError(error: unknown): string {
   // fetch wraps the socket error; a refused connection may arrive as an AggregateError of tries.
   const cause = (
-    error as { cause?: { code?: string; name?: string; errors?: Array<{ code?: string }> } }
+    error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }
   ).cause;
   const code = cause?.code ?? cause?.errors?.find((attempt) => attempt.code !== undefined)?.code;
 
