@@ -1,6 +1,4 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { Rule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { ENV } from '../lib/env-names.ts';
 import { AssetKey } from './asset-key.ts';
@@ -16,6 +14,7 @@ import {
   provisionStateMachineArn,
   provisionStateMachineName,
 } from './provision-workflow.ts';
+import { SubmissionTrigger } from './submission-trigger.ts';
 
 export interface KubeAwsBackendStackProps extends StackProps {
   /** Folder holding `functions/` and `package-lock.json`; the repository root by default. */
@@ -64,19 +63,10 @@ export class KubeAwsBackendStack extends Stack {
       deploymentRoleArn: deployment.role.roleArn,
     });
 
-    // Only `clusters/<name>/cluster.yaml` starts a run; validation.json beside it must not.
-    // One wildcard, because a list of prefix and suffix matchers would match either (OR).
-    new Rule(this, 'SubmissionUploadedRule', {
-      description: 'A cluster.yaml uploaded to the submissions bucket starts a submission',
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: {
-          bucket: { name: [stores.submissionsBucket.bucketName] },
-          object: { key: [{ wildcard: 'clusters/*/cluster.yaml' }] },
-        },
-      },
-      targets: [new LambdaFunction(this.functions.byName['submit-s3'].fn, { retryAttempts: 4 })],
+    new SubmissionTrigger(this, 'SubmissionTrigger', {
+      submissionsBucket: stores.submissionsBucket,
+      submitFunction: this.functions.byName['submit-s3'].fn,
+      topic: notifications.topic,
     });
 
     const api = new BackendApi(this, 'Api', {

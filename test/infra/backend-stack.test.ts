@@ -43,8 +43,10 @@ describe('functions', () => {
   });
 
   it('sets exactly the variables the config module reads, except the region Lambda sets', () => {
+    // Set by Lambda itself, or only meaningful against a local emulator.
+    const notSetByInfra: string[] = [ENV.region, ENV.s3ForcePathStyle];
     const required = Object.keys(RuntimeConfigSchema.shape)
-      .filter((name) => name !== ENV.region)
+      .filter((name) => !notSetByInfra.includes(name))
       .sort();
 
     for (const name of BACKEND_FUNCTIONS) {
@@ -287,6 +289,21 @@ describe('data stores', () => {
     });
   });
 
+  it('keeps undeliverable and failed upload events in an encrypted dead-letter queue', () => {
+    const [queueId] = Object.keys(resourcesOfType(backend.json, 'AWS::SQS::Queue'));
+
+    backend.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    backend.template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } } }),
+      ],
+    });
+    backend.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: backend.functionIds['submit-s3'] },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    });
+  });
+
   it('starts a submission only for clusters/<name>/cluster.yaml uploads', () => {
     backend.template.hasResourceProperties('AWS::S3::Bucket', {
       NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
@@ -337,7 +354,12 @@ describe('alarms', () => {
     const metrics = alarms.map((alarm) => alarm.Properties.MetricName).sort();
 
     expect(metrics).toEqual(
-      ['ExecutionsFailed', 'ExecutionsTimedOut', ...BACKEND_FUNCTIONS.map(() => 'Errors')].sort(),
+      [
+        'ApproximateNumberOfMessagesVisible',
+        'ExecutionsFailed',
+        'ExecutionsTimedOut',
+        ...BACKEND_FUNCTIONS.map(() => 'Errors'),
+      ].sort(),
     );
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
