@@ -25,6 +25,7 @@ import type { Deps } from '../pipeline/deps.ts';
 import { handleS3Upload } from '../pipeline/handle-s3-upload.ts';
 import { runTask } from '../pipeline/run-task.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
+import { recordInterruptedRuns } from './record-interrupted-runs.ts';
 import { startApiServer } from './start-api-server.ts';
 
 // s3rver and dynalite ship CommonJS without type declarations; these are their typed entry points.
@@ -190,6 +191,7 @@ async function startParts(
     submissions.destroy();
     revisions.destroy();
   });
+  await recordInterruptedRuns(workflow, deps);
   const api = await startApiServer({ port: options.apiPort, deps });
 
   const waitForIdle = async () => {

@@ -183,6 +183,22 @@ export class LocalWorkflow implements Workflow {
     return next;
   }
 
+  /**
+   * Executions a stopped process left RUNNING (Step Functions would call them ABORTED), marked
+   * ABORTED on disk so each is reported once. Their revisions still need recording.
+   */
+  async takeInterrupted(): Promise<Array<{ name: string; input: unknown }>> {
+    const interrupted: Array<{ name: string; input: unknown }> = [];
+    for (const name of await this.listExecutionNames()) {
+      const record = await this.readExecution(name);
+      if (record?.status !== 'ABORTED' || record.stoppedAt !== undefined) continue;
+      await this.persist({ ...record, stoppedAt: new Date().toISOString() });
+      interrupted.push({ name, input: record.input });
+    }
+
+    return interrupted;
+  }
+
   /** Names of every execution on disk, for listings and tests. */
   async listExecutionNames(): Promise<string[]> {
     try {
