@@ -1,6 +1,6 @@
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveExecutionArn, SfnWorkflow } from '../../../adapters/aws/sfn-workflow.ts';
+import { deriveExecutionArn, mapHistory, SfnWorkflow } from '../../../adapters/aws/sfn-workflow.ts';
 import { requireTool } from '../../support/external-tools.ts';
 import { type MotoServer, motoClientConfig, startMoto } from '../../support/moto.ts';
 
@@ -47,5 +47,73 @@ describe.skipIf(!hasMoto)('SfnWorkflow against moto Step Functions', () => {
 
   it('describes an unknown execution as undefined', async () => {
     expect(await workflow.describe(deriveExecutionArn(stateMachineArn, 'nope-9'))).toBeUndefined();
+  });
+});
+
+describe('mapHistory', () => {
+  it('maps Step Functions history to the shape the local runner records', () => {
+    const at = (second: number) => new Date(Date.UTC(2026, 11, 4, 12, 0, second));
+    const events = mapHistory([
+      {
+        id: 1,
+        type: 'ExecutionStarted',
+        timestamp: at(0),
+        executionStartedEventDetails: { input: '{"revision":1}' },
+      },
+      {
+        id: 2,
+        type: 'TaskStateEntered',
+        timestamp: at(1),
+        stateEnteredEventDetails: { name: 'Validate Cluster', input: '{"revision":1}' },
+      },
+      { id: 3, type: 'LambdaFunctionScheduled', timestamp: at(1) },
+      {
+        id: 4,
+        type: 'LambdaFunctionFailed',
+        timestamp: at(2),
+        lambdaFunctionFailedEventDetails: { error: 'DependencyError', cause: 'throttled' },
+      },
+      {
+        id: 5,
+        type: 'TaskStateExited',
+        timestamp: at(3),
+        stateExitedEventDetails: { name: 'Validate Cluster', output: 'not json' },
+      },
+      {
+        id: 6,
+        type: 'ExecutionFailed',
+        timestamp: at(4),
+        executionFailedEventDetails: { error: 'DependencyError', cause: 'throttled' },
+      },
+    ]);
+
+    expect(events).toEqual([
+      { type: 'ExecutionStarted', timestamp: '2026-12-04T12:00:00.000Z', input: { revision: 1 } },
+      {
+        type: 'StateEntered',
+        timestamp: '2026-12-04T12:00:01.000Z',
+        state: 'Validate Cluster',
+        input: { revision: 1 },
+      },
+      {
+        type: 'StateFailed',
+        timestamp: '2026-12-04T12:00:02.000Z',
+        state: 'Validate Cluster',
+        error: 'DependencyError',
+        cause: 'throttled',
+      },
+      {
+        type: 'StateExited',
+        timestamp: '2026-12-04T12:00:03.000Z',
+        state: 'Validate Cluster',
+        output: 'not json',
+      },
+      {
+        type: 'ExecutionFailed',
+        timestamp: '2026-12-04T12:00:04.000Z',
+        error: 'DependencyError',
+        cause: 'throttled',
+      },
+    ]);
   });
 });
