@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AMI_PARAMETER_REASON, amiParameterArn } from './function-permissions.ts';
+import { AMI_PARAMETER_REASON, amiParameterArn } from './apply-permissions.ts';
 import { acknowledgeWildcardResource } from './nag-finding.ts';
 
 /** What a rendered cluster stack creates (see `stack/template/`), action by action. */

@@ -2,23 +2,12 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
-import type { IConstruct } from 'constructs';
+import { grantApplyPermissions } from './apply-permissions.ts';
 import { type AssetKey, PROBE_CONTEXT_CONDITION, PROBE_CONTEXT_VALUE } from './asset-key.ts';
 import type { BackendFunctions } from './backend-functions.ts';
 import { acknowledgeWildcardResource } from './nag-finding.ts';
 import type { Notifications } from './notifications.ts';
-
-/** Every object the product writes sits under `clusters/` (see `lib/artifact-keys.ts`). */
-export const CLUSTER_PREFIX = 'clusters/*';
-
-const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
-const TABLE_WRITE = [
-  ...TABLE_READ,
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-];
+import { allowObjects, allowTable, TABLE_READ, TABLE_WRITE } from './resource-grants.ts';
 
 export interface FunctionPermissionsProps {
   functions: BackendFunctions;
@@ -156,91 +145,4 @@ function grantValidatePermissions(role: IRole, props: FunctionPermissionsProps):
       'metadata only and Encrypt is limited to the probe encryption context',
   );
   props.assetKey.allowUsabilityProbe(role);
-}
-
-/**
- * apply drives CloudFormation for the cluster stacks, which carry the clusters' names and so are
- * only known at run time. CloudFormation creates the cluster's resources with the deployment
- * role, never with apply's own; apply may pass only that role, and only to CloudFormation.
- */
-function grantApplyPermissions(role: IRole, props: FunctionPermissionsProps): void {
-  allowObjects(role, props.artifactsBucket, ['s3:GetObject']);
-  allowTable(role, props.revisionsTable, TABLE_WRITE);
-  const stacks = Stack.of(role).formatArn({
-    service: 'cloudformation',
-    resource: 'stack',
-    resourceName: '*',
-  });
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: [
-        'cloudformation:CreateChangeSet',
-        'cloudformation:DeleteChangeSet',
-        // Only a stack left in ROLLBACK_COMPLETE by a failed first create is deleted, to retry.
-        'cloudformation:DeleteStack',
-        'cloudformation:DescribeChangeSet',
-        'cloudformation:DescribeStackEvents',
-        'cloudformation:DescribeStackResources',
-        'cloudformation:DescribeStacks',
-        'cloudformation:ExecuteChangeSet',
-        'cloudformation:SetStackPolicy',
-        'cloudformation:UpdateTerminationProtection',
-      ],
-      resources: [stacks],
-    }),
-  );
-  acknowledgeWildcardResource(
-    role,
-    stacks,
-    'cluster stacks are named after the clusters submitted at run time; the resources they ' +
-      'create are limited by the deployment role, which is the only role apply may pass',
-  );
-  // The cluster template's AMI parameter is an SSM parameter type, resolved with the caller's
-  // credentials when the change set is created.
-  const amiParameters = amiParameterArn(role);
-  role.addToPrincipalPolicy(
-    new PolicyStatement({ actions: ['ssm:GetParameters'], resources: [amiParameters] }),
-  );
-  acknowledgeWildcardResource(role, amiParameters, AMI_PARAMETER_REASON);
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [props.deploymentRoleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
-    }),
-  );
-}
-
-/** Where the Flatcar AMI ids live (stack/template/render-outputs.ts), in any region. */
-export function amiParameterArn(scope: IConstruct): string {
-  return Stack.of(scope).formatArn({
-    service: 'ssm',
-    region: '*',
-    resource: 'parameter',
-    resourceName: 'kube-aws/*',
-  });
-}
-
-export const AMI_PARAMETER_REASON =
-  'AMI parameters are named per release channel and read in the cluster region; the pattern ' +
-  'is limited to /kube-aws/ parameters of this account';
-
-function allowObjects(role: IRole, bucket: Bucket, actions: string[], pattern = CLUSTER_PREFIX) {
-  const objects = bucket.arnForObjects(pattern);
-  role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [objects] }));
-  acknowledgeWildcardResource(
-    role,
-    objects,
-    `object keys carry cluster names and revision numbers known only at run time ` +
-      `(lib/artifact-keys.ts); access is limited to ${actions.join(', ')} under ${pattern}`,
-  );
-  // Without ListBucket a missing object answers 403 instead of 404, and "no earlier assets"
-  // would look like a permissions failure.
-  role.addToPrincipalPolicy(
-    new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
-  );
-}
-
-function allowTable(role: IRole, table: Table, actions: string[]) {
-  role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
 }

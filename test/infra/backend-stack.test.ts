@@ -142,6 +142,27 @@ describe('permissions', () => {
     ]);
   });
 
+  it('lets apply create change sets only with the deployment role and delete only cluster stacks', () => {
+    const statements = collectStatements(resourcesOfType(backend.json, 'AWS::IAM::Policy'));
+    const deploymentRoleId = backend.stack.getLogicalId(
+      backend.stack.node.findChild('ClusterDeployment').node.findChild('Role').node
+        .defaultChild as never,
+    );
+
+    expect(statements.filter((s) => s.Action === 'cloudformation:CreateChangeSet')).toEqual([
+      expect.objectContaining({
+        Condition: {
+          StringEquals: { 'cloudformation:RoleArn': { 'Fn::GetAtt': [deploymentRoleId, 'Arn'] } },
+        },
+      }),
+    ]);
+    expect(statements.filter((s) => s.Action === 'cloudformation:DeleteStack')).toEqual([
+      expect.objectContaining({
+        Condition: { Null: { 'aws:ResourceTag/KubernetesCluster': 'false' } },
+      }),
+    ]);
+  });
+
   it('uses no AWS-managed policy on any function role', () => {
     const roles = resourcesOfType(backend.json, 'AWS::IAM::Role');
     const lambdaRoles = Object.values(roles).filter((role) =>
