@@ -27,6 +27,16 @@ beforeAll(() => {
   backend = synthesiseBackend({ bundle: false });
 }, 120_000);
 
+describe('environment', () => {
+  it('synthesises without an AWS account: no account id or region is written into the template', () => {
+    const text = JSON.stringify(backend.json);
+
+    expect(text.match(/\b\d{12}\b/g)).toBeNull();
+    expect(text.match(/\b(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b/g)).toBeNull();
+    expect(text).toContain('{"Ref":"AWS::AccountId"}');
+  });
+});
+
 describe('functions', () => {
   it('deploys one arm64 nodejs24.x function per handler, each exporting index.handler', () => {
     const functions = resourcesOfType(backend.json, 'AWS::Lambda::Function');
