@@ -47,7 +47,13 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       revision: number;
       executionArn?: string;
       queuePosition?: number;
+      warnings?: PublicReport['warnings'];
     };
+    const warnings = relabel(
+      { valid: true, errors: [], warnings: submitted.warnings ?? [] },
+      input.displayName,
+    );
+    if (warnings.warnings.length > 0) io.err(formatFindingsText(warnings));
     io.out(`revision ${submitted.revision} of cluster ${submitted.cluster} submitted\n`);
     if (submitted.executionArn !== undefined) io.out(`execution ${submitted.executionArn}\n`);
     if (submitted.queuePosition !== undefined) {
