@@ -21,3 +21,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** `1 error`, `2 errors`: counts in messages read as English. */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

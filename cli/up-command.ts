@@ -4,7 +4,7 @@ import type { ExecutionEvent } from '../ports/workflow.ts';
 import type { ValidationReport } from '../schemas/finding.ts';
 import type { Revision } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
-import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+import { type CliIo, countOf, EXIT, UsageError } from './cli-io.ts';
 import { describeChangePreview } from './describe-change-preview.ts';
 import { followExecution } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
@@ -35,7 +35,7 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       const report = answer.body as PublicReport;
       const relabelled = relabel(report, input.displayName);
       io.err(`${formatFindingsText(relabelled).trimEnd()}\n`);
-      io.err(`${input.displayName}: not submitted (${report.errors.length} errors)\n`);
+      io.err(`${input.displayName}: not submitted (${countOf(report.errors.length, 'error')})\n`);
       return EXIT.failed;
     }
     if (answer.status !== 202) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatFindingsJson, formatFindingsText } from '../cluster-config/format-findings.ts';
 import { validateClusterYamlBytes } from '../cluster-config/validate-cluster-yaml.ts';
-import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+import { type CliIo, countOf, EXIT, UsageError } from './cli-io.ts';
 import { readInputFile } from './read-input-file.ts';
 
 /** `kube-aws validate <file> [--format text|json]`: offline checks, exit 0/1/2 by the contract. */
@@ -25,7 +25,8 @@ export async function runValidateCommand(args: string[], io: CliIo): Promise<num
   } else {
     const text = formatFindingsText(report);
     if (text !== '') io.out(text.endsWith('\n') ? text : `${text}\n`);
-    if (report.valid) io.out(`${input.displayName}: valid (${report.warnings.length} warnings)\n`);
+    if (report.valid)
+      io.out(`${input.displayName}: valid (${countOf(report.warnings.length, 'warning')})\n`);
   }
 
   return report.valid ? EXIT.ok : EXIT.failed;
