@@ -1,0 +1,113 @@
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS_BUCKET,
+  type EmbeddedBackend,
+  S3RVER_CREDENTIALS,
+  SUBMISSIONS_BUCKET,
+} from '../../embedded/start-embedded-backend.ts';
+import { readExampleClusterYaml, renameCluster } from '../fixtures/bench/generate-node-pools.ts';
+import { snapshotState, startHostileBackend } from './hostile-support.ts';
+
+/** Uploads under keys that try to leave `clusters/<name>/cluster.yaml`: none may start a run. */
+describe('S3 uploads under hostile keys', () => {
+  let stateDir: string;
+  let backend: EmbeddedBackend;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-hostile-s3-'));
+    backend = await startHostileBackend(stateDir);
+    s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: backend.s3Endpoint,
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await backend?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  /** The uploader's own object lands wherever the emulator puts it; everything else is ours. */
+  const productState = async () =>
+    (await snapshotState(backend, stateDir)).filter(
+      (entry) =>
+        !entry.startsWith('s3/') ||
+        entry.startsWith(`s3/${ARTIFACTS_BUCKET}/`) ||
+        entry.includes('validation.json'),
+    );
+  const validationFiles = async () =>
+    (await snapshotState(backend, stateDir)).filter((entry) => entry.includes('validation.json'));
+
+  it.each([
+    ['clusters/../../x/cluster.yaml', 'x'],
+    ['clusters/a/b/cluster.yaml', 'a'],
+    ['clusters/../cluster.yaml', 'kubernetes'],
+    ['clusters/%2e%2e/cluster.yaml', 'x'],
+    ['clusters//cluster.yaml', 'x'],
+    ['clusters/x/../x/cluster.yaml', 'x'],
+    ['clusters/../../kube-aws-artifacts/clusters/x/cluster.yaml', 'x'],
+  ])(
+    'starts no run and writes no validation.json, artifact or revision for an upload to %s',
+    async (key, clusterName) => {
+      const before = await productState();
+      const validationsBefore = await validationFiles();
+      const body = renameCluster(readExampleClusterYaml(), clusterName);
+
+      // Some of these keys the emulator itself refuses or files under another bucket; either way
+      // the product must not act on them.
+      await s3
+        .send(
+          new PutObjectCommand({
+            Bucket: SUBMISSIONS_BUCKET,
+            Key: key,
+            Body: body,
+            ContentType: 'application/yaml',
+          }),
+        )
+        .catch((error: unknown) => error);
+      await backend.waitForIdle();
+
+      expect(await validationFiles()).toEqual(validationsBefore);
+      const after = (await productState()).filter(
+        (entry) => !entry.startsWith(`s3/${ARTIFACTS_BUCKET}/clusters/x/cluster.yaml`),
+      );
+      expect(after).toEqual(before);
+      expect(await backend.workflow.listExecutionNames()).toEqual([]);
+      await expect(access(path.join(stateDir, '..', 'x', 'cluster.yaml'))).rejects.toThrow();
+    },
+  );
+
+  it('still answers a well-formed upload after the hostile ones', async () => {
+    const body = renameCluster(readExampleClusterYaml(), 'hostile');
+    const key = 'clusters/hostile/cluster.yaml';
+
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: SUBMISSIONS_BUCKET,
+        Key: key,
+        Body: body,
+        ContentType: 'application/yaml',
+      }),
+    );
+    await backend.waitForIdle();
+
+    const validation = await s3.send(
+      new GetObjectCommand({ Bucket: SUBMISSIONS_BUCKET, Key: 'clusters/hostile/validation.json' }),
+    );
+    expect(JSON.parse(await validation.Body!.transformToString('utf8'))).toMatchObject({
+      valid: true,
+      cluster: 'hostile',
+      revision: 1,
+      outcome: 'started',
+    });
+  });
+});
