@@ -165,6 +165,31 @@ describe.skipIf(!hasMoto)('provision.asl.json with the AWS adapters against moto
     expect(keys).toContain('clusters/demo/revisions/000001/node-assets.json');
   });
 
+  it('records the same file again as NOOP, and a changed worker count as an applied update', async () => {
+    const submit = async (text: string, correlationId: string) => {
+      const submitted = await submitClusterYaml(
+        { text, file: 'cluster.yaml', source: { kind: 'api' }, submitter: 'tester', correlationId },
+        deps,
+      );
+      await workflow.waitForCompletion(submitted.executionArn ?? '');
+      return deps.revisions.get('demo', submitted.revision);
+    };
+
+    const same = await submit(clusterYaml, 'moto-2');
+    const changed = await submit(clusterYaml.replace('workerCount: 2', 'workerCount: 3'), 'moto-3');
+
+    expect([same?.revision, same?.status, same?.templateSha256]).toEqual([
+      2,
+      'NOOP',
+      (await deps.revisions.get('demo', 1))?.templateSha256,
+    ]);
+    expect([changed?.revision, changed?.status]).toEqual([3, 'APPLIED']);
+    expect(await deps.revisions.getCluster('demo')).toMatchObject({
+      latestRevision: 3,
+      lastApplied: 3,
+    });
+  });
+
   it('finds no PEM private key and no plaintext key bytes in objects, revisions, events or log lines', async () => {
     const s3 = new S3Client({ ...motoClientConfig(moto.endpoint), forcePathStyle: true });
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: ARTIFACTS }));
