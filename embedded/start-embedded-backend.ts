@@ -27,6 +27,7 @@ import { runTask } from '../pipeline/run-task.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
 import { recordInterruptedRuns } from './record-interrupted-runs.ts';
 import { startApiServer } from './start-api-server.ts';
+import { lockStateDir } from './state-dir-lock.ts';
 
 // s3rver and dynalite ship CommonJS without type declarations; these are their typed entry points.
 const require = createRequire(import.meta.url);
@@ -85,9 +86,9 @@ export async function startEmbeddedBackend(
 ): Promise<EmbeddedBackend> {
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<() => Promise<void>> = [await lockStateDir(stateDir)];
   const stopStarted = async () => {
-    for (const stop of stops.reverse()) await stop();
+    for (const stop of stops.splice(0).reverse()) await stop();
   };
 
   try {
