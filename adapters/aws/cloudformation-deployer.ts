@@ -51,6 +51,11 @@ export interface CloudFormationDeployerOptions {
   changeSetDeadlineMs?: number;
   pollIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Service role CloudFormation assumes to create the cluster's resources; the backend's own
+   * role may only pass this one, so stack access and resource permissions stay separate grants.
+   */
+  roleArn?: string;
 }
 
 /**
@@ -65,6 +70,7 @@ export class CloudFormationDeployer implements StackDeployer {
   private readonly changeSetDeadlineMs: number;
   private readonly pollIntervalMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly roleArn: string | undefined;
 
   constructor(options: CloudFormationDeployerOptions = {}) {
     if (options.send === undefined) {
@@ -78,6 +84,7 @@ export class CloudFormationDeployer implements StackDeployer {
       this.send = options.send;
     }
     this.changeSetDeadlineMs = options.changeSetDeadlineMs ?? 90_000;
+    this.roleArn = options.roleArn;
     this.pollIntervalMs = options.pollIntervalMs ?? 3_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -167,6 +174,7 @@ export class CloudFormationDeployer implements StackDeployer {
         ChangeSetType: type === 'create' ? 'CREATE' : 'UPDATE',
         TemplateURL: request.templateUrl,
         Capabilities: CAPABILITIES,
+        ...(this.roleArn === undefined ? {} : { RoleARN: this.roleArn }),
         Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
         ClientToken: request.clientToken,
         Description: `kube-aws-serverless ${request.clientToken}`,

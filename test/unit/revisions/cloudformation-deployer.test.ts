@@ -23,9 +23,10 @@ const request: ApplyRequest = {
   clientToken: 'demo-7-apply',
 };
 
-function deployerFor(script: RecordedCall[]) {
+function deployerFor(script: RecordedCall[], roleArn?: string) {
   const replay = replayCloudFormation(script);
   const deployer = new CloudFormationDeployer({
+    ...(roleArn === undefined ? {} : { roleArn }),
     send: replay.send,
     pollIntervalMs: 1,
     changeSetDeadlineMs: 50,
@@ -143,6 +144,28 @@ function event(
 }
 
 describe('CloudFormationDeployer.start', () => {
+  it('names the deployment service role on the change set when one is configured', async () => {
+    const roleArn = 'arn:aws:iam::111122223333:role/cluster-deployment';
+    const create = createChangeSet('CREATE');
+    const { deployer, replay } = deployerFor(
+      [
+        missingStack,
+        { ...create, input: { ...create.input, RoleARN: roleArn } },
+        changeSetIs('CREATE_COMPLETE', {
+          Changes: [resourceChange('Add', 'Vpc', 'AWS::EC2::VPC')],
+        }),
+        setPolicy,
+        execute,
+      ],
+      roleArn,
+    );
+
+    const progress = await deployer.start(request);
+
+    replay.assertFinished();
+    expect(progress.state).toBe('IN_PROGRESS');
+  });
+
   it('creates a CREATE change set by URL with both IAM capabilities and both tokens when the stack is missing', async () => {
     const { deployer, replay } = deployerFor([
       missingStack,
@@ -328,7 +351,7 @@ describe('CloudFormationDeployer.start', () => {
     expect([second.state, second.stackStatus, second.changeSetId]).toEqual([
       'IN_PROGRESS',
       'DELETE_IN_PROGRESS',
-      undefined,
+      roleArn,
     ]);
     expect([third.state, third.changeSetId]).toEqual(['IN_PROGRESS', CHANGE_SET_ARN]);
   });
