@@ -351,7 +351,7 @@ describe('CloudFormationDeployer.start', () => {
     expect([second.state, second.stackStatus, second.changeSetId]).toEqual([
       'IN_PROGRESS',
       'DELETE_IN_PROGRESS',
-      roleArn,
+      undefined,
     ]);
     expect([third.state, third.changeSetId]).toEqual(['IN_PROGRESS', CHANGE_SET_ARN]);
   });
