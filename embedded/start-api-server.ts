@@ -46,7 +46,7 @@ export async function startApiServer(options: { port: number; deps: Deps }): Pro
 }
 
 /** Reads at most one byte over the limit, which is enough for the router to answer 413. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -56,7 +56,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   }
   if (size === 0) return undefined;
 
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {

@@ -13,7 +13,7 @@ export function toApiRequest(event: ApiGatewayEvent): ApiRequest {
     event.body === null || event.body === undefined
       ? undefined
       : event.isBase64Encoded
-        ? Buffer.from(event.body, 'base64').toString('utf8')
+        ? Buffer.from(event.body, 'base64')
         : event.body;
   if ('version' in event && event.version === '2.0') {
     const v2 = event as APIGatewayProxyEventV2WithIAMAuthorizer;

@@ -5,7 +5,8 @@ export interface ApiRequest {
   path: string;
   /** Header names in any case; the router compares them lower-cased. */
   headers: Record<string, string | undefined>;
-  body: string | undefined;
+  /** Bytes as received when the edge has them (not-UTF-8 input is then reported, not mangled). */
+  body: string | Uint8Array | undefined;
   /** Who is calling: the IAM principal in AWS, the local user when embedded. */
   identity: string;
   /** Carried into the submission and every log line of its run. */

@@ -59,7 +59,7 @@ async function routeRequest(request: ApiRequest, deps: Deps): Promise<ApiRespons
 
 async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiResponse> {
   const body = request.body ?? '';
-  const size = Buffer.byteLength(body, 'utf8');
+  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
   if (size > MAX_BODY_BYTES) {
     return errorResponse(
       413,
@@ -73,7 +73,7 @@ async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiRespon
   const idempotencyKey = headers['idempotency-key'];
   const submitted = await submitClusterYaml(
     {
-      text: document.text,
+      body: document.body,
       file: document.file,
       source: { kind: headers['x-kube-aws-client'] === 'cli' ? 'cli' : 'api' },
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),

@@ -7,8 +7,11 @@ export class UnsupportedMediaTypeError extends Error {
 }
 
 export interface SubmissionBody {
-  /** The document to validate, in the user's own text so findings point at their lines. */
-  text: string;
+  /**
+   * The document to validate as received, so findings point at the caller's own lines and bytes
+   * that are not UTF-8 are reported rather than silently replaced.
+   */
+  body: string | Uint8Array;
   /** The file name findings carry. */
   file: string;
 }
@@ -20,23 +23,24 @@ export interface SubmissionBody {
  */
 export function readSubmissionBody(
   contentType: string | undefined,
-  body: string | undefined,
+  body: string | Uint8Array | undefined,
 ): SubmissionBody {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const text = body ?? '';
-  if (YAML_TYPES.has(mediaType)) return { text, file: 'cluster.yaml' };
+  const raw = body ?? '';
+  if (YAML_TYPES.has(mediaType)) return { body: raw, file: 'cluster.yaml' };
   if (mediaType !== 'application/json') {
     throw new UnsupportedMediaTypeError(
       `content-type must be application/yaml, text/yaml, application/x-yaml or application/json (received ${mediaType === '' ? 'none' : mediaType})`,
     );
   }
 
+  const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error: unknown) {
     throw new ValidationError(
-      `body is not valid JSON (received ${text.length} bytes)`,
+      `body is not valid JSON (received ${Buffer.byteLength(text)} bytes)`,
       [
         {
           severity: 'error',
@@ -51,9 +55,9 @@ export function readSubmissionBody(
       { cause: error },
     );
   }
-  if (isWrappedYaml(parsed)) return { text: parsed.clusterYaml, file: 'cluster.yaml' };
+  if (isWrappedYaml(parsed)) return { body: parsed.clusterYaml, file: 'cluster.yaml' };
 
-  return { text, file: 'request.json' };
+  return { body: raw, file: 'request.json' };
 }
 
 function isWrappedYaml(value: unknown): value is { clusterYaml: string } {
