@@ -1,6 +1,7 @@
 import type { CloudInventory } from '../ports/cloud-inventory.ts';
 import type { DnsZones } from '../ports/dns-zones.ts';
 import type { KeyService } from '../ports/key-service.ts';
+import type { Notifier } from '../ports/notifier.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RevisionStore } from '../ports/revision-store.ts';
 import type { StackDeployer } from '../ports/stack-deployer.ts';
@@ -15,6 +16,8 @@ export interface Deps {
   dns: DnsZones;
   inventory: CloudInventory;
   workflow: Workflow;
+  /** Failure notices; absent in the embedded backend. */
+  notifier?: Notifier;
   queueMode: 'queue' | 'reject';
   now: () => Date;
 }

@@ -10,6 +10,8 @@ import { STATE } from '../state-machines/state-names.ts';
 import type { ChangeSummary } from './apply-step.ts';
 import type { Deps } from './deps.ts';
 
+const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['FAILED', 'ROLLED_BACK', 'NEEDS_RECOVERY']);
+
 export interface RecordResult {
   status: RevisionStatus;
   /** The revision this run started next, when one was waiting. */
@@ -33,8 +35,7 @@ export async function recordStep(input: TaskInput, deps: Deps): Promise<RecordRe
   let status = current.status;
   if (!TERMINAL_STATUSES.includes(current.status)) {
     const summary = current.changeSummary as ChangeSummary | undefined;
-    const failed =
-      outcome === 'FAILED' || outcome === 'ROLLED_BACK' || outcome === 'NEEDS_RECOVERY';
+    const failed = FAILED_OUTCOMES.has(outcome);
     const message = [summary?.cause, summary?.remedy].filter(Boolean).join('; ');
     const recorded = await deps.revisions.transition(
       cluster,
@@ -72,6 +73,21 @@ export async function recordFailureStep(input: TaskInput, deps: Deps): Promise<R
   );
 
   return finishRun(input, 'FAILED', deps);
+}
+
+/**
+ * At least once: a re-run (a retry after a failed publish) notifies again, which subscribers
+ * tolerate better than a failure nobody hears about.
+ */
+async function notifyFailure(input: TaskInput, status: RevisionStatus, deps: Deps): Promise<void> {
+  if (deps.notifier === undefined || !FAILED_OUTCOMES.has(status)) return;
+  const recorded = await requireRevision(input, deps);
+  await deps.notifier.notifyRevisionFailed({
+    cluster: input.cluster,
+    revision: input.revision,
+    status,
+    cause: recorded.error?.message ?? status,
+  });
 }
 
 async function requireRevision(input: TaskInput, deps: Deps): Promise<Revision> {
@@ -113,6 +129,7 @@ async function finishRun(
   status: RevisionStatus,
   deps: Deps,
 ): Promise<RecordResult> {
+  await notifyFailure(input, status, deps);
   await deps.revisions.releaseLock(input.cluster, input.revision);
   const next = await startNextQueued(input.cluster, deps);
   logger.info('revision recorded', {

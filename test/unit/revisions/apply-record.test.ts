@@ -6,6 +6,7 @@ import { canonicalJson, sha256Hex } from '../../../lib/hash.ts';
 import { checkApplyStep, startApplyStep } from '../../../pipeline/apply-step.ts';
 import { recordFailureStep, recordStep } from '../../../pipeline/record-step.ts';
 import { submitClusterYaml } from '../../../pipeline/submit.ts';
+import type { RevisionFailureNotice } from '../../../ports/notifier.ts';
 import type { ApplyProgress, ApplyRequest, StackDeployer } from '../../../ports/stack-deployer.ts';
 import type { TaskInput } from '../../../schemas/state-payloads.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
@@ -298,7 +299,11 @@ describe('apply and record steps', () => {
           'Controller (AWS::AutoScaling::AutoScalingGroup) UPDATE_FAILED: Received 0 SUCCESS signal(s) out of 1',
       },
     ]);
-    const world = await openWorld(dynalite, { deployer });
+    const notices: RevisionFailureNotice[] = [];
+    const notifier = {
+      notifyRevisionFailed: async (n: RevisionFailureNotice) => void notices.push(n),
+    };
+    const world = await openWorld(dynalite, { deployer, notifier });
     await submit(world, 'one');
     const input = await prepareRun(world, 1, FIRST_TEMPLATE);
     const started = await startApplyStep(input, world.deps);
@@ -320,6 +325,15 @@ describe('apply and record steps', () => {
         'Controller (AWS::AutoScaling::AutoScalingGroup) UPDATE_FAILED: Received 0 SUCCESS signal(s) out of 1',
     });
     expect((await world.store.getCluster('demo'))?.lastApplied).toBeUndefined();
+    expect(notices).toEqual([
+      {
+        cluster: 'demo',
+        revision: 1,
+        status: 'ROLLED_BACK',
+        cause:
+          'Controller (AWS::AutoScaling::AutoScalingGroup) UPDATE_FAILED: Received 0 SUCCESS signal(s) out of 1',
+      },
+    ]);
   });
 
   it('records a Lambda failure readably, releases the lock and starts the next queued revision; a re-run changes nothing', async () => {

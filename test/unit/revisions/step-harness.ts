@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { DynamoDbRevisionStore } from '../../../adapters/aws/dynamodb-revision-store.ts';
 import { PreviewDeployer } from '../../../adapters/embedded/preview-deployer.ts';
 import type { Deps } from '../../../pipeline/deps.ts';
+import type { Notifier } from '../../../ports/notifier.ts';
 import type { StackDeployer } from '../../../ports/stack-deployer.ts';
 import type { ExecutionDescription, Workflow } from '../../../ports/workflow.ts';
 import type { DynaliteServer } from '../../support/dynalite.ts';
@@ -57,7 +58,7 @@ export interface StepWorld {
 
 export async function openWorld(
   dynalite: DynaliteServer,
-  options: { queueMode?: 'queue' | 'reject'; deployer?: StackDeployer } = {},
+  options: { queueMode?: 'queue' | 'reject'; deployer?: StackDeployer; notifier?: Notifier } = {},
 ): Promise<StepWorld> {
   const clock = { now: new Date('2026-12-04T12:00:00.000Z') };
   const tableName = await dynalite.createRevisionTable();
@@ -78,6 +79,7 @@ export async function openWorld(
     workflow,
     queueMode: options.queueMode ?? 'queue',
     now: () => clock.now,
+    ...(options.notifier === undefined ? {} : { notifier: options.notifier }),
   };
 
   return { deps, store, artifacts, workflow, clock };
