@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { InvariantError, NotFoundError } from '../lib/errors.ts';
+import { canonicalJson } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
 import { readJsonObject } from '../pki/asset-manifest.ts';
 import type { ApplyProgress, ApplyRequest, ChangeSummaryEntry } from '../ports/stack-deployer.ts';
 import { ClusterConfigSchema } from '../schemas/cluster-config.ts';
 import type { ApplyState, TaskInput } from '../schemas/state-payloads.ts';
+import { renderStackPolicy } from '../stack/template/render-stack-policy.ts';
 import type { Deps } from './deps.ts';
 
 /** The Wait state's back-off between polls, capped at the last value. */
@@ -96,13 +98,16 @@ async function buildApplyRequest(input: TaskInput, deps: Deps): Promise<ApplyReq
   }
   const config = await readJsonObject(deps.artifacts, configKey, ClusterConfigSchema);
   const templateBody = await readText(deps, render.templateKey);
+  const allowReplace = (await deps.revisions.get(cluster, revision))?.allowReplace === true;
+  // Stateful members (controllers, etcd volumes) are replaced only when the submitter said so.
+  const stackPolicy = renderStackPolicy(JSON.parse(templateBody) as object, allowReplace);
 
   return {
     stackName: cluster,
     templateUrl: deps.artifacts.urlFor(render.templateKey),
     templateBody,
     previousTemplateBody: await readLastAppliedTemplate(cluster, deps),
-    stackPolicyBody: undefined,
+    stackPolicyBody: canonicalJson(stackPolicy),
     tags: { ...config.stackTags, KubernetesCluster: cluster },
     terminationProtection: config.terminationProtection,
     clientToken: `${cluster}-${revision}-apply`,

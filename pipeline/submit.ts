@@ -34,6 +34,8 @@ export interface SubmitRequest {
   idempotencyKey?: string;
   /** Asset names whose rotation the submitter asks for. */
   rotate?: string[];
+  /** Lets this revision replace controllers and etcd volumes despite the stack policy. */
+  allowReplace?: boolean;
   correlationId?: string;
 }
 
@@ -104,6 +106,7 @@ export async function submitClusterYaml(request: SubmitRequest, deps: Deps): Pro
     inputKey,
     inputSha256,
     ...(request.rotate === undefined ? {} : { rotate: request.rotate }),
+    ...(request.allowReplace === true ? { allowReplace: true } : {}),
   });
   if (claim !== undefined) {
     const duplicateOf = await recordClaim(claim, allocated, deps);

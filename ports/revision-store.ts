@@ -13,6 +13,7 @@ export interface NewRevision {
   inputKey: string;
   inputSha256: string;
   rotate?: string[];
+  allowReplace?: boolean;
 }
 
 /**

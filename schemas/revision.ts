@@ -55,6 +55,8 @@ export const RevisionSchema = z.object({
   templateSha256: z.string().optional(),
   assetFingerprints: z.record(z.string(), z.string()).optional(),
   rotate: z.array(z.string()).optional(),
+  /** The submitter allowed this revision to replace controllers and etcd volumes. */
+  allowReplace: z.boolean().optional(),
   changeSummary: z.unknown().optional(),
   error: z.object({ name: z.string(), message: z.string() }).optional(),
   createdAt: z.string(),

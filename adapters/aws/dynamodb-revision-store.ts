@@ -299,6 +299,7 @@ export class DynamoDbRevisionStore implements RevisionStore {
       inputSha256: input.inputSha256,
       executionName: deriveExecutionName(input.cluster, revision),
       rotate: input.rotate,
+      allowReplace: input.allowReplace,
       createdAt: at,
       updatedAt: at,
     });

@@ -31,6 +31,7 @@ export class MemoryRevisionStore implements RevisionStore {
       inputSha256: input.inputSha256,
       executionName: `${input.cluster}-${number}`,
       rotate: input.rotate,
+      allowReplace: input.allowReplace,
       createdAt: at,
       updatedAt: at,
     };

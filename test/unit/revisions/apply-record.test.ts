@@ -109,12 +109,25 @@ async function prepareRun(
   };
 }
 
-async function submit(world: StepWorld, note: string) {
+async function submit(world: StepWorld, note: string, allowReplace?: boolean) {
   return submitClusterYaml(
-    { body: `${EXAMPLE_YAML}# ${note}\n`, source: { kind: 'api' }, submitter: 'alice' },
+    {
+      body: `${EXAMPLE_YAML}# ${note}\n`,
+      source: { kind: 'api' },
+      submitter: 'alice',
+      ...(allowReplace === undefined ? {} : { allowReplace }),
+    },
     world.deps,
   );
 }
+
+const STATEFUL_TEMPLATE = {
+  Resources: {
+    Vpc: VPC,
+    Controller0: { Type: 'AWS::EC2::Instance', Properties: {} },
+    EtcdDataVolume0: { Type: 'AWS::EC2::Volume', Properties: {} },
+  },
+};
 
 describe('apply and record steps', () => {
   let dynalite: DynaliteServer;
@@ -238,7 +251,8 @@ describe('apply and record steps', () => {
       templateUrl: `memory://memory/${input.state.render?.templateKey}`,
       templateBody: JSON.stringify(FIRST_TEMPLATE),
       previousTemplateBody: undefined,
-      stackPolicyBody: undefined,
+      stackPolicyBody:
+        '{"Statement":[{"Action":"Update:*","Effect":"Allow","Principal":"*","Resource":"*"}]}',
       tags: { environment: 'demo', team: 'platform', KubernetesCluster: 'demo' },
       terminationProtection: false,
       clientToken: 'demo-1-apply',
@@ -261,6 +275,33 @@ describe('apply and record steps', () => {
         { action: 'Add', logicalId: 'Subnet0', configKeys: ['instanceCIDR', 'availabilityZone'] },
       ],
     });
+  });
+
+  it.each([
+    [
+      'denies replacing controllers and etcd volumes unless the revision allows it',
+      undefined,
+      '{"Statement":[{"Action":"Update:*","Effect":"Allow","Principal":"*","Resource":"*"},' +
+        '{"Action":["Update:Replace","Update:Delete"],"Effect":"Deny","Principal":"*",' +
+        '"Resource":["LogicalResourceId/Controller0","LogicalResourceId/EtcdDataVolume0"]}]}',
+    ],
+    [
+      'allows every update when the submission allows replacement',
+      true,
+      '{"Statement":[{"Action":"Update:*","Effect":"Allow","Principal":"*","Resource":"*"}]}',
+    ],
+  ])('%s', async (_, allowReplace, policy) => {
+    const deployer = new ScriptedDeployer([
+      { state: 'IN_PROGRESS', changeSetId: 'cs', changes: [] },
+    ]);
+    const world = await openWorld(dynalite, { deployer });
+    await submit(world, 'one', allowReplace);
+    const input = await prepareRun(world, 1, STATEFUL_TEMPLATE);
+
+    await startApplyStep(input, world.deps);
+
+    expect(deployer.requests[0]?.stackPolicyBody).toBe(policy);
+    expect((await world.store.get('demo', 1))?.allowReplace).toBe(allowReplace);
   });
 
   it('fails an apply still running past its deadline and records why', async () => {
