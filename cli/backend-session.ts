@@ -58,7 +58,7 @@ export async function callApi(
   session: BackendSession,
   method: string,
   path: string,
-  body?: { text: string; contentType: string },
+  body?: { text: string; contentType: string; headers?: Record<string, string> },
 ): Promise<ApiAnswer> {
   let response: Response;
   try {
@@ -67,7 +67,7 @@ export async function callApi(
       // The client header only labels the revision's source; the submitter stays the caller.
       headers: {
         'x-kube-aws-client': 'cli',
-        ...(body === undefined ? {} : { 'content-type': body.contentType }),
+        ...(body === undefined ? {} : { 'content-type': body.contentType, ...body.headers }),
       },
       ...(body === undefined ? {} : { body: body.text }),
       signal: AbortSignal.timeout(60_000),

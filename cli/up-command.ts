@@ -16,7 +16,12 @@ const FOLLOW_DEADLINE_MS = 2 * 60 * 60 * 1000;
 export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { api: { type: 'string' }, 'state-dir': { type: 'string' } },
+    options: {
+      api: { type: 'string' },
+      'state-dir': { type: 'string' },
+      rotate: { type: 'string' },
+      'allow-replace': { type: 'boolean' },
+    },
     allowPositionals: true,
   });
   if (positionals.length !== 1)
@@ -30,6 +35,10 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
     const answer = await callApi(session, 'POST', '/clusters', {
       text: input.text,
       contentType: 'application/yaml',
+      headers: {
+        ...(values.rotate === undefined ? {} : { 'x-kube-aws-rotate': values.rotate }),
+        ...(values['allow-replace'] === true ? { 'x-kube-aws-allow-replace': 'true' } : {}),
+      },
     });
     if (answer.status === 400 && (answer.body as PublicReport).errors !== undefined) {
       const report = answer.body as PublicReport;

@@ -31,11 +31,17 @@ Runs validate, generate-assets, encrypt and render on the embedded state and wri
 <clusterName>.stack-template.json (mode 0600) to DIR (default: the current directory).
 Assets stored earlier are reused, so a rerun writes byte-identical output.
 `,
-  up: `Usage: kube-aws up <cluster.yaml> [--api URL] [--state-dir DIR]
+  up: `Usage: kube-aws up <cluster.yaml> [--api URL] [--state-dir DIR] [--rotate NAMES]
+                    [--allow-replace]
 
 Submits the file as a new revision and follows the run state by state (name, status,
 duration). Talks to the running backend (npm start) when there is one or --api is given;
 otherwise runs the embedded backend in this process on the same state directory.
+
+  --rotate NAMES     re-issue these TLS assets (comma-separated, e.g. apiserver,kubelet,
+                     or all); recorded on the revision. Nothing rotates without it.
+  --allow-replace    let this revision replace controllers and etcd volumes, which the
+                     stack policy otherwise denies.
 Exit 0 when the revision ends PLANNED, APPLIED or NOOP, 1 otherwise, 2 for usage errors.
 `,
   history: `Usage: kube-aws history <clusterName> [--api URL] [--format text|json] [--state-dir DIR]

@@ -71,8 +71,12 @@ async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiRespon
   const headers = lowerCaseHeaders(request.headers);
   const document = readSubmissionBody(headers['content-type'], body);
   const idempotencyKey = headers['idempotency-key'];
+  const rotate = readRotateHeader(headers['x-kube-aws-rotate']);
+  const allowReplace = readAllowReplaceHeader(headers['x-kube-aws-allow-replace']);
   const submitted = await submitClusterYaml(
     {
+      ...(rotate === undefined ? {} : { rotate }),
+      ...(allowReplace ? { allowReplace } : {}),
       body: document.body,
       file: document.file,
       source: { kind: headers['x-kube-aws-client'] === 'cli' ? 'cli' : 'api' },
@@ -92,6 +96,26 @@ async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiRespon
     warnings: toPublicReport({ valid: true, errors: [], warnings: submitted.warnings }).warnings,
     links: revisionLinks(submitted.cluster, submitted.revision),
   });
+}
+
+/** `X-Kube-Aws-Rotate: apiserver, kubelet` (or `all`): the assets this revision re-issues. */
+function readRotateHeader(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+
+  return names.length === 0 ? undefined : names;
+}
+
+/** `X-Kube-Aws-Allow-Replace: true` lets the revision replace controllers and etcd volumes. */
+function readAllowReplaceHeader(value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ValidationError(
+    `X-Kube-Aws-Allow-Replace header must be true or false (received ${JSON.stringify(value.slice(0, 40))})`,
+  );
 }
 
 async function getCluster(cluster: string, deps: Deps): Promise<ApiResponse> {

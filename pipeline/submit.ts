@@ -7,6 +7,7 @@ import { artifactKeys } from '../lib/artifact-keys.ts';
 import { ConflictError, DependencyError, ValidationError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
+import { checkRotationNames } from '../pki/plan-asset-changes.ts';
 import { listQueued, startExecution, startNextQueued } from '../revisions/start-next-queued.ts';
 import {
   deriveIdempotencyClaim,
@@ -69,6 +70,8 @@ export async function submitClusterYaml(request: SubmitRequest, deps: Deps): Pro
   const { config, warnings } = requireValid(validateClusterYamlBytes(bytes, file), file);
   const cluster = config.clusterName;
   checkClusterName(cluster, request.expectedCluster, file);
+  // An unknown asset name is the submitter's mistake: answer it now, not in Generate Assets.
+  checkRotationNames(request.rotate ?? []);
 
   const inputSha256 = sha256Hex(bytes);
   const idempotencyKey = request.idempotencyKey ?? request.source.idempotencyKey;

@@ -35,7 +35,7 @@ export interface PlanAssetChangesInput {
  * its renewal window. Decisions come in catalogue order, issuers first.
  */
 export function planAssetChanges(input: PlanAssetChangesInput): AssetDecision[] {
-  const rotateAll = validateRotation(input.rotate);
+  const rotateAll = checkRotationNames(input.rotate);
   const previousByName = new Map(input.previous.map((asset) => [asset.name, asset]));
   const decisions = new Map<string, AssetDecision>();
 
@@ -100,7 +100,7 @@ export function isInRenewalWindow(asset: ManifestAsset, now: Date): boolean {
 }
 
 /** Returns whether every asset is to rotate; rejects names the catalogue does not know. */
-function validateRotation(rotate: readonly string[]): boolean {
+export function checkRotationNames(rotate: readonly string[]): boolean {
   const known = new Set<string>(ASSET_NAMES);
   for (const [index, name] of rotate.entries()) {
     if (name === 'all' || known.has(name)) continue;

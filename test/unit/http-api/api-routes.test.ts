@@ -142,6 +142,41 @@ describe('handleApiRequest routes', () => {
     expect((await revisions.list('demo')).map((revision) => revision.revision)).toEqual([1]);
   });
 
+  it('records the rotation and replacement the submitter asks for in headers', async () => {
+    const response = await handleApiRequest(
+      post(clusterYaml, {
+        'content-type': 'application/yaml',
+        'X-Kube-Aws-Rotate': 'apiserver, kubelet',
+        'X-Kube-Aws-Allow-Replace': 'true',
+      }),
+      deps,
+    );
+
+    expect(response.status).toBe(202);
+    const revision = await revisions.get('demo', 1);
+    expect([revision?.rotate, revision?.allowReplace]).toEqual([['apiserver', 'kubelet'], true]);
+  });
+
+  it.each([
+    [
+      { 'X-Kube-Aws-Rotate': 'apiserver,kube-proxy' },
+      'rotate[1] must name an asset or all (received kube-proxy); assets are ',
+    ],
+    [
+      { 'X-Kube-Aws-Allow-Replace': 'yes' },
+      'X-Kube-Aws-Allow-Replace header must be true or false (received "yes")',
+    ],
+  ])('answers 400 and records nothing for the request headers %o', async (headers, message) => {
+    const response = await handleApiRequest(
+      post(clusterYaml, { 'content-type': 'application/yaml', ...headers }),
+      deps,
+    );
+
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body).error.message).toContain(message);
+    expect(await revisions.getCluster('demo')).toBeUndefined();
+  });
+
   it('answers 409 when the cluster is locked and queueing is off', async () => {
     await handleApiRequest(post(clusterYaml, { 'content-type': 'application/yaml' }), deps);
     await revisions.acquireLock('demo', 1, 60_000);
