@@ -8,6 +8,7 @@ import { KmsKeyService } from './kms-key-service.ts';
 import { Route53DnsZones } from './route53-dns-zones.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 import { SfnWorkflow } from './sfn-workflow.ts';
+import { SnsNotifier } from './sns-notifier.ts';
 
 /** The Lambda functions' deps, plus the submissions bucket the S3 trigger reads from. */
 export type AwsDeps = Deps & { submissions: ObjectStore };
@@ -33,9 +34,10 @@ export function createAwsDeps(
 ): AwsDeps {
   const { region } = config;
   const credentials = overrides.credentials;
+  const auth = credentials === undefined ? {} : { credentials };
   const storeOptions = {
     region,
-    ...(credentials === undefined ? {} : { credentials }),
+    ...auth,
     forcePathStyle: overrides.forcePathStyle ?? config.s3ForcePathStyle ?? false,
   };
   const now = overrides.now ?? (() => new Date());
@@ -45,28 +47,21 @@ export function createAwsDeps(
     submissions: new S3ObjectStore({ ...storeOptions, bucket: config.submissionsBucket }),
     revisions: new DynamoDbRevisionStore({
       tableName: config.revisionsTable,
-      client: { region, ...(credentials === undefined ? {} : { credentials }) },
+      client: { region, ...auth },
       now,
     }),
-    keys: new KmsKeyService({
-      keyId: config.assetKeyArn,
-      region,
-      ...(credentials === undefined ? {} : { credentials }),
-    }),
+    keys: new KmsKeyService({ keyId: config.assetKeyArn, region, ...auth }),
     deployer: new CloudFormationDeployer({
       region,
-      ...(credentials === undefined ? {} : { credentials }),
+      ...auth,
+      ...(config.deploymentRoleArn === undefined ? {} : { roleArn: config.deploymentRoleArn }),
     }),
-    dns: new Route53DnsZones({ region, ...(credentials === undefined ? {} : { credentials }) }),
-    inventory: new Ec2CloudInventory({
-      region,
-      ...(credentials === undefined ? {} : { credentials }),
-    }),
-    workflow: new SfnWorkflow({
-      stateMachineArn: config.stateMachineArn,
-      region,
-      ...(credentials === undefined ? {} : { credentials }),
-    }),
+    dns: new Route53DnsZones({ region, ...auth }),
+    inventory: new Ec2CloudInventory({ region, ...auth }),
+    workflow: new SfnWorkflow({ stateMachineArn: config.stateMachineArn, region, ...auth }),
+    ...(config.notificationTopicArn === undefined
+      ? {}
+      : { notifier: new SnsNotifier({ topicArn: config.notificationTopicArn, region, ...auth }) }),
     queueMode: config.queueMode,
     now,
   };
