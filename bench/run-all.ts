@@ -183,6 +183,14 @@ async function readFunctionsBench(): Promise<BenchRow[]> {
       }),
     );
   }
+  // A function that does not build has no figures; say so rather than drop it silently.
+  for (const line of text.matchAll(/^\s*([a-z][-a-z0-9]*)\s+(missing|failed)\b/gm)) {
+    const name = line[1] ?? '';
+    const problem = text.split('\n').find((candidate) => candidate.startsWith(`${name}: `));
+    console.log(
+      `function ${name}: ${line[2]} in ${file}, not measured${problem === undefined ? '' : ` (${problem})`}`,
+    );
+  }
   if (rows.length === 0) throw new Error(`${file} printed no function rows`);
 
   return rows;

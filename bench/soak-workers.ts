@@ -187,7 +187,7 @@ export async function runS3Worker(context: SoakContext, cluster: string): Promis
           ContentType: 'application/yaml',
         }),
       );
-      const validation = await pollValidation(s3, validationKey);
+      const validation = await pollValidation(context, s3, validationKey);
       if (validation === undefined) {
         violate(
           context,
@@ -230,19 +230,27 @@ export async function runS3Worker(context: SoakContext, cluster: string): Promis
 }
 
 async function pollValidation(
+  context: SoakContext,
   s3: S3Client,
   key: string,
 ): Promise<Record<string, unknown> | undefined> {
   const deadline = Date.now() + VALIDATION_DEADLINE_MS;
   while (Date.now() < deadline) {
+    let text: string | undefined;
     try {
       const object = await s3.send(new GetObjectCommand({ Bucket: SUBMISSIONS_BUCKET, Key: key }));
-      return JSON.parse((await object.Body?.transformToString('utf8')) ?? '{}') as Record<
-        string,
-        unknown
-      >;
+      text = await object.Body?.transformToString('utf8');
     } catch (error: unknown) {
       if (!(error instanceof NoSuchKey)) throw error;
+    }
+    if (text !== undefined) {
+      try {
+        return JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        // s3rver writes an object in place, so a read during the write can see part of it
+        // (S3 itself never shows a partial object); count it and read again.
+        count(context, 's3 validation.json read while being written');
+      }
     }
     await sleep(POLL_MS);
   }
