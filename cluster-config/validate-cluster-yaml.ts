@@ -16,10 +16,10 @@ import { checkIdentity } from './rules/identity-rules.ts';
 import { checkNetwork } from './rules/network-rules.ts';
 import { RuleContext, type RuleProblem } from './rules/rule-context.ts';
 import {
+  findDeepNesting,
   findInvalidUtf8,
   MAX_FILE_BYTES,
   MAX_NESTING_DEPTH,
-  measureFlowDepth,
   parseYamlSource,
   positionOfByte,
 } from './yaml-source.ts';
@@ -75,15 +75,16 @@ export function validateClusterYamlBytes(
 }
 
 function validateText(text: string, file: string): ClusterYamlResult {
-  if (measureFlowDepth(text) > MAX_NESTING_DEPTH) {
+  const deep = findDeepNesting(text, MAX_NESTING_DEPTH);
+  if (deep !== undefined) {
     return summarise([
       makeFinding(
         file,
         'error',
         'nesting-too-deep',
         [],
-        WHOLE_FILE,
-        `${file} nests brackets more than ${MAX_NESTING_DEPTH} levels deep`,
+        deep.position,
+        `${file} nests ${deep.what} more than ${MAX_NESTING_DEPTH} levels deep`,
       ),
     ]);
   }

@@ -103,32 +103,47 @@ export function positionOfByte(bytes: Uint8Array, offset: number): Position {
   return { line, column: offset - lineStart + 1 };
 }
 
+export interface DeepNesting {
+  what: 'brackets' | 'list items';
+  position: Position;
+}
+
 /**
- * The deepest flow nesting (`[`, `{`) outside quotes, found without parsing: the YAML parser
- * itself slows down badly on tens of thousands of nested brackets. A line starting in column 1
- * with a plain character begins a new top-level entry, which no flow collection can span.
+ * Where the text first nests deeper than `limit`, found without parsing: the YAML parser itself
+ * slows down badly, then overflows its stack, on tens of thousands of nested levels. Deliberately
+ * blunt so that no quoting or comment can hide a bracket from it: every `[` and `{` counts, in
+ * strings and comments too, and so does every `- ` or `? ` that opens a line (compact nested
+ * lists). A legitimate cluster.yaml comes nowhere near the limit even counted this way.
  */
-export function measureFlowDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let quote: string | undefined;
-  let lineStart = true;
-  for (const char of text) {
-    if (lineStart && quote === undefined && /[A-Za-z_#-]/.test(char)) depth = 0;
-    lineStart = char === '\n';
-    if (quote !== undefined) {
-      if (char === quote) quote = undefined;
-    } else if (char === '"' || char === "'") {
-      quote = char;
-    } else if (char === '[' || char === '{') {
-      depth += 1;
-      deepest = Math.max(deepest, depth);
-    } else if ((char === ']' || char === '}') && depth > 0) {
-      depth -= 1;
+export function findDeepNesting(text: string, limit: number): DeepNesting | undefined {
+  let brackets = 0;
+  let indicators = 0;
+  let leading = true;
+  let line = 1;
+  let lineStart = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (char === '\n') {
+      line += 1;
+      lineStart = index + 1;
+      leading = true;
+      indicators = 0;
+      continue;
+    }
+    if (leading && (char === '-' || char === '?') && /[ \t]/.test(text[index + 1] ?? '')) {
+      indicators += 1;
+    } else if (char !== ' ' && char !== '\t') {
+      leading = false;
+    }
+    if (char === '[' || char === '{') brackets += 1;
+    else if ((char === ']' || char === '}') && brackets > 0) brackets -= 1;
+    if (brackets > limit || indicators > limit) {
+      const what = brackets > limit ? 'brackets' : 'list items';
+      return { what, position: { line, column: index - lineStart + 1 } };
     }
   }
 
-  return deepest;
+  return undefined;
 }
 
 export interface ParsedYaml {
@@ -150,6 +165,11 @@ export function parseYamlSource(text: string): ParsedYaml {
       (seen) => seen.position.line === position.line && seen.position.column === position.column,
     );
     if (repeated) continue;
+    // The pre-check should have refused such nesting; this keeps the parser's overflow readable.
+    if (/call stack/i.test(error.message)) {
+      const message = `document is nested too deeply for the parser (limit ${MAX_NESTING_DEPTH})`;
+      return { locator, problems: [{ rule: 'nesting-too-deep', message, path: [], position }] };
+    }
     const message =
       error.code === 'MULTIPLE_DOCS'
         ? 'the file must hold one document; remove the second ---'

@@ -138,7 +138,20 @@ describe('validateClusterYaml', () => {
   it('refuses deeply nested brackets before handing them to the parser', () => {
     const text = `stackTags: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
     expect(messages(text)).toEqual([
-      '0:0 nesting-too-deep cluster.yaml nests brackets more than 32 levels deep',
+      '1:44 nesting-too-deep cluster.yaml nests brackets more than 32 levels deep',
+    ]);
+  });
+
+  it('refuses 120 000 nested brackets after a comment with an apostrophe in milliseconds', () => {
+    const text = `# don't\nx: ${'['.repeat(120_000)}${']'.repeat(120_000)}`;
+    expect(messages(text)).toEqual([
+      '2:36 nesting-too-deep cluster.yaml nests brackets more than 32 levels deep',
+    ]);
+  });
+
+  it('refuses 100 000 compact nested list items before parsing them', () => {
+    expect(messages(`x:\n${'- '.repeat(100_000)}a\n`)).toEqual([
+      '2:65 nesting-too-deep cluster.yaml nests list items more than 32 levels deep',
     ]);
   });
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { describeNameInZone, isDnsName } from '../../../cluster-config/rules/dns-rules.ts';
 import {
   createSourceLocator,
+  findDeepNesting,
   findInvalidUtf8,
   formatPath,
-  measureFlowDepth,
 } from '../../../cluster-config/yaml-source.ts';
 
 describe('formatPath', () => {
@@ -31,10 +31,29 @@ describe('SourceLocator', () => {
   });
 });
 
-describe('measureFlowDepth', () => {
-  it('ignores brackets in quotes and resets at each top-level key', () => {
-    expect(measureFlowDepth('a: [[1], [2]]\nb: "[[[["\nc: [\n  [x]]\n')).toBe(2);
-    expect(measureFlowDepth('a: x[\nb: y[\nc: z[\n')).toBe(1);
+describe('findDeepNesting', () => {
+  it('counts brackets inside quotes and comments, so no apostrophe can hide them', () => {
+    const text = `# don't\nx: ${'['.repeat(40)}${']'.repeat(40)}\n`;
+    expect(findDeepNesting(text, 32)).toEqual({
+      what: 'brackets',
+      position: { line: 2, column: 36 },
+    });
+  });
+
+  it('finds compact nested list items at the start of a line', () => {
+    expect(findDeepNesting(`x:\n${'- '.repeat(33)}a\n`, 32)).toEqual({
+      what: 'list items',
+      position: { line: 2, column: 65 },
+    });
+  });
+
+  it('passes ordinary nesting, balanced brackets across lines and quoted brackets', () => {
+    const text = 'a: [[1], [2]]\nb: "[[[["\nc: [\n  [x]]\n- - - d\n';
+    expect(findDeepNesting(text, 32)).toBeUndefined();
+    expect(findDeepNesting(text, 5)).toEqual({
+      what: 'brackets',
+      position: { line: 4, column: 3 },
+    });
   });
 });
 
