@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
 import { userInfo } from 'node:os';
 import { MAX_BODY_BYTES } from '../http-api/api-types.ts';
 import { handleApiRequest } from '../http-api/handle-api-request.ts';
 import { describeError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
+import { guardApiRequests } from './guard-loopback-request.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
 
 export interface ApiServer {
@@ -16,7 +17,7 @@ export interface ApiServer {
 /** The HTTP API on 127.0.0.1 only: the embedded backend has no authentication of its own. */
 export async function startApiServer(options: { port: number; deps: Deps }): Promise<ApiServer> {
   const identity = `local:${safeUserName()}`;
-  const server = createServer((req, res) => {
+  const handleRequest: RequestListener = (req, res) => {
     void (async () => {
       const body = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -39,7 +40,9 @@ export async function startApiServer(options: { port: number; deps: Deps }): Pro
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":{"code":"INTERNAL","message":"the request failed inside the backend"}}\n');
     });
-  });
+  };
+  // The guard refuses other Hosts and other Origins: DNS rebinding and cross-site pages.
+  const server = createServer(guardApiRequests(handleRequest));
   const port = await listenOnLoopback(server, options.port, '--port');
 
   return { url: `http://127.0.0.1:${port}`, stop: () => closeServer(server) };
