@@ -1,6 +1,12 @@
 import type { Finding, ValidationReport } from '../schemas/finding.ts';
 import type { RuleProblem } from './rules/rule-context.ts';
-import { type ConfigPath, formatPath, type Position, type SourceLocator } from './yaml-source.ts';
+import {
+  type ConfigPath,
+  formatPath,
+  MAX_FINDINGS,
+  type Position,
+  type SourceLocator,
+} from './yaml-source.ts';
 
 /** Shared by the offline validation and the AWS checks: positions, findings, the report. */
 
@@ -56,10 +62,31 @@ export function makeFinding(
   };
 }
 
+/**
+ * Sorts the findings by position and keeps the first {@link MAX_FINDINGS}; the rest become one
+ * `too-many-findings` finding, so a hostile file cannot inflate the report. Validity counts them all.
+ */
 export function summarise(findings: Finding[]): { report: ValidationReport } {
   const sorted = [...findings].sort((a, b) => a.line - b.line || a.column - b.column);
-  const errors = sorted.filter((finding) => finding.severity === 'error');
-  const warnings = sorted.filter((finding) => finding.severity === 'warning');
+  const valid = !sorted.some((finding) => finding.severity === 'error');
+  const shown = sorted.slice(0, MAX_FINDINGS);
+  const omitted = sorted.slice(MAX_FINDINGS);
+  const firstOmitted = omitted[0];
+  if (firstOmitted !== undefined) {
+    const omittedErrors = omitted.filter((finding) => finding.severity === 'error').length;
+    shown.push({
+      ...firstOmitted,
+      severity: omittedErrors > 0 ? 'error' : 'warning',
+      path: '',
+      rule: 'too-many-findings',
+      message:
+        `${firstOmitted.file} reports at most ${MAX_FINDINGS} findings at once (received ` +
+        `${omitted.length} more, ${omittedErrors} of them errors); fix the findings above and ` +
+        'validate again',
+    });
+  }
+  const errors = shown.filter((finding) => finding.severity === 'error');
+  const warnings = shown.filter((finding) => finding.severity === 'warning');
 
-  return { report: { valid: errors.length === 0, errors, warnings } };
+  return { report: { valid, errors, warnings } };
 }

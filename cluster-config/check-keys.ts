@@ -1,6 +1,6 @@
 import { ClusterConfigSchema, NodePoolSchema, SubnetSchema } from '../schemas/cluster-config.ts';
 import type { ConfigPath } from './yaml-source.ts';
-import { formatPath } from './yaml-source.ts';
+import { formatPath, MAX_FINDINGS } from './yaml-source.ts';
 
 /**
  * Key-level checks that run before the schema: unknown keys (with a did-you-mean suggestion),
@@ -53,6 +53,9 @@ const TOP_LEVEL_KEYS = Object.keys(ClusterConfigSchema.shape);
 const SUBNET_KEYS = Object.keys(SubnetSchema.shape);
 const NODE_POOL_KEYS = Object.keys(NodePoolSchema.shape);
 
+/** The report shows the first MAX_FINDINGS findings, so later unknown keys need no suggestion. */
+const MAX_SUGGESTED_KEYS = MAX_FINDINGS;
+
 /** Nested objects whose keys are fixed, by top-level list key. */
 const LIST_ITEM_KEYS: Readonly<Record<string, readonly string[]>> = {
   subnets: SUBNET_KEYS,
@@ -92,6 +95,7 @@ function pickKnown(
   topLevel: boolean,
 ): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
+  let unknownCount = 0;
   for (const key of Object.keys(source)) {
     const keyPath = [...path, key];
     const deprecated =
@@ -107,11 +111,15 @@ function pickKnown(
     }
     const isKnown = !UNSAFE_KEYS.has(key) && (allowed === undefined || allowed.includes(key));
     if (!isKnown) {
+      unknownCount += 1;
+      // Past the report's finding limit, the key's finding is never shown: skip the suggestion,
+      // whose cost would otherwise grow with every junk key of a hostile file.
+      const candidates = unknownCount <= MAX_SUGGESTED_KEYS ? (allowed ?? []) : [];
       problems.push({
         severity: 'error',
         rule: 'unknown-key',
         path: keyPath,
-        message: describeUnknownKey(keyPath, allowed ?? []),
+        message: describeUnknownKey(keyPath, candidates),
       });
       continue;
     }

@@ -6,7 +6,9 @@ import {
   isSeq,
   LineCounter,
   type Node,
+  type Pair,
   parseDocument,
+  type YAMLMap,
 } from 'yaml';
 
 /**
@@ -30,6 +32,8 @@ export interface SourceProblem {
 
 export const MAX_FILE_BYTES = 256 * 1024;
 export const MAX_NESTING_DEPTH = 32;
+/** A report shows this many findings by position, then one finding counting the rest. */
+export const MAX_FINDINGS = 100;
 /** Aliases are legal YAML, but a config file never needs many; a billion-laughs file does. */
 export const MAX_ALIAS_COUNT = 100;
 
@@ -253,6 +257,8 @@ function collectStructureProblems(
 
 /** Turns config paths into positions in the user's file. */
 export class SourceLocator {
+  private readonly keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     private readonly doc: Document | undefined,
     private readonly lineCounter: LineCounter | undefined,
@@ -289,9 +295,7 @@ export class SourceLocator {
         keyOffset = (node as Node | undefined)?.range?.[0];
         valueOffset = keyOffset;
       } else if (typeof segment === 'string' && isMap(node)) {
-        const pair = node.items.find(
-          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === segment,
-        );
+        const pair = this.indexKeys(node).get(segment);
         if (pair === undefined) return { found: false };
         keyOffset = (pair.key as Node).range?.[0];
         node = pair.value;
@@ -303,6 +307,23 @@ export class SourceLocator {
     }
 
     return { found: true, keyOffset, valueOffset };
+  }
+
+  /** Each mapping's keys, indexed once: a file with thousands of keys is located in linear time. */
+  private indexKeys(map: YAMLMap): Map<string, Pair> {
+    let index = this.keyIndexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const item of map.items) {
+        if (!isPair(item) || !isScalar(item.key)) continue;
+        const key = String(item.key.value);
+        // The first of duplicate keys, as the duplicate-key finding names the later ones.
+        if (!index.has(key)) index.set(key, item);
+      }
+      this.keyIndexes.set(map, index);
+    }
+
+    return index;
   }
 }
 

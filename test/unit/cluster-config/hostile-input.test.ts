@@ -71,4 +71,30 @@ describe('hostile cluster.yaml input', () => {
       config?.nodePools.map((pool) => `${pool.name} ${pool.instanceType} ${pool.count}`),
     ).toEqual(['general m5.large 2', 'batch m5.large 2']);
   });
+
+  it('caps the report of 13 000 unknown keys at 100 findings plus one that counts the rest', () => {
+    const text = Array.from(
+      { length: 13_000 },
+      (_, index) => `clusterNam${String(index).padStart(5, '0')}: 1\n`,
+    ).join('');
+    const { report } = validateClusterYaml(text);
+
+    expect(report.valid).toBe(false);
+    expect(report.errors).toHaveLength(101);
+    expect(report.errors[4]?.message).toBe(
+      'clusterNam00000 is not a known key; did you mean clusterName?',
+    );
+    // Four required keys and 13 000 unknown ones, less the 100 shown.
+    expect(report.errors[100]).toEqual({
+      severity: 'error',
+      file: 'cluster.yaml',
+      line: 97,
+      column: 1,
+      path: '',
+      rule: 'too-many-findings',
+      message:
+        'cluster.yaml reports at most 100 findings at once (received 12904 more, 12904 of them ' +
+        'errors); fix the findings above and validate again',
+    });
+  });
 });
