@@ -1,4 +1,5 @@
 import { readLiveBackend } from '../embedded/backend-file.ts';
+import type { RecoveryReport } from '../embedded/record-interrupted-runs.ts';
 import { resolveStateDir } from '../embedded/state-dir.ts';
 import { logger } from '../lib/logger.ts';
 import type { CliIo } from './cli-io.ts';
@@ -7,6 +8,11 @@ export interface BackendSession {
   apiUrl: string;
   /** How the CLI reached the backend, printed so nobody wonders where a revision went. */
   description: string;
+  /**
+   * Present when the backend runs inside this process: aborts its runs and records each revision
+   * FAILED with `cause`, releasing the lock. A backend elsewhere keeps running on its own.
+   */
+  interrupt?: (cause: string) => Promise<Array<{ cluster: string; revision: number }>>;
   close(): Promise<void>;
 }
 
@@ -35,17 +41,38 @@ export async function openBackendSession(
     };
   }
 
-  // The CLI's own output is the report; the backend's INFO lines would bury it unless asked for.
-  if (io.env.KUBE_AWS_LOG_LEVEL === undefined) logger.setLogLevel('WARN');
+  // The CLI's own output is the report (recoveries and interruptions included); the backend's
+  // INFO and WARN lines would repeat or bury it unless asked for with KUBE_AWS_LOG_LEVEL.
+  if (io.env.KUBE_AWS_LOG_LEVEL === undefined) logger.setLogLevel('ERROR');
   // Loaded only here: the emulators are not needed when a backend already runs.
   const { startEmbeddedBackend } = await import('../embedded/start-embedded-backend.ts');
   const backend = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
+  for (const line of describeRecovery(backend.recovery)) io.err(`${line}\n`);
 
   return {
     apiUrl: backend.apiUrl,
     description: `embedded backend in this process (state in ${stateDir})`,
+    interrupt: (cause) => backend.interrupt(cause),
     close: () => backend.stop(),
   };
+}
+
+/** One line per run a start recovered from a process that stopped mid-run. */
+export function describeRecovery(recovery: RecoveryReport): string[] {
+  return [
+    ...recovery.failed.map(
+      ({ cluster, revision }) =>
+        `recovered: revision ${revision} of cluster ${cluster} was cut off by a stopped process; recorded FAILED and its lock released`,
+    ),
+    ...recovery.resumed.map(
+      ({ cluster, revision }) =>
+        `recovered: revision ${revision} of cluster ${cluster} had not started; started it now`,
+    ),
+    ...recovery.started.map(
+      ({ cluster, revision }) =>
+        `recovered: queued revision ${revision} of cluster ${cluster} started`,
+    ),
+  ];
 }
 
 export interface ApiAnswer {

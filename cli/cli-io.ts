@@ -5,17 +5,91 @@ export interface CliIo {
   /** Working directory that relative paths and the default state dir resolve against. */
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * Starts watching for what ends a long command early (SIGINT, SIGTERM, a reader that closed
+   * the pipe); absent for test buffers, which are never interrupted.
+   */
+  watchInterruptions?: () => Interruptions;
 }
 
+export interface Interruptions {
+  /** Aborted with the reason (`SIGINT`, `SIGTERM`, `EPIPE`) when the command should stop. */
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+/** Closed when a reader of stdout or stderr went away (`| head`); writes after it are dropped. */
+const closedOutput = new AbortController();
+const closedStreams = new Set<NodeJS.WriteStream>();
+
+function writeTo(stream: NodeJS.WriteStream, text: string): void {
+  if (closedStreams.has(stream)) return;
+  stream.write(text);
+}
+
+/** Stream errors other than a closed pipe still crash the process, as they would unwatched. */
+function watchClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closedStreams.add(stream);
+    if (!closedOutput.signal.aborted) closedOutput.abort('EPIPE');
+  });
+}
+
+let watchingPipes = false;
+
 export const processIo: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out: (text) => writeTo(process.stdout, text),
+  err: (text) => writeTo(process.stderr, text),
   cwd: process.cwd(),
   env: process.env,
+  watchInterruptions: () => {
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
+    const onClosed = () => controller.abort(closedOutput.signal.reason);
+    // `once`: a second Ctrl-C gets Node's default handling and ends the process at once.
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    if (closedOutput.signal.aborted) onClosed();
+    closedOutput.signal.addEventListener('abort', onClosed, { once: true });
+
+    return {
+      signal: controller.signal,
+      dispose: () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        closedOutput.signal.removeEventListener('abort', onClosed);
+      },
+    };
+  },
 };
+
+/**
+ * Makes a closed stdout or stderr (`kube-aws history demo | head`) end the output quietly
+ * instead of crashing on EPIPE. Called once by `main` when it writes to the process streams.
+ */
+export function watchProcessPipes(): void {
+  if (watchingPipes) return;
+  watchingPipes = true;
+  watchClosedPipe(process.stdout);
+  watchClosedPipe(process.stderr);
+}
 
 /** Exit codes shared by every command: the contract scripts rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Thrown by a follow loop when the command was interrupted; carries the reason. */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  constructor(readonly reason: string) {
+    super(`interrupted (${reason})`);
+  }
+}
+
+/** The reason an interruption signal carries, as text. */
+export function describeInterruption(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'interrupted';
+}
 
 /** A usage mistake: printed with the command's help hint, exit 2. */
 export class UsageError extends Error {

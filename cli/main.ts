@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type CliIo, EXIT, processIo, UsageError } from './cli-io.ts';
+import { type CliIo, EXIT, processIo, UsageError, watchProcessPipes } from './cli-io.ts';
 import { UnreadableFileError } from './read-input-file.ts';
 import { COMMAND_HELP, OVERVIEW } from './usage-text.ts';
 
@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
 
 /** The `kube-aws` command line; returns the exit code (0 ok, 1 failed, 2 usage). */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  if (io === processIo) watchProcessPipes();
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.out(OVERVIEW);

@@ -3,14 +3,21 @@ import { formatFindingsText, type PublicReport } from '../cluster-config/format-
 import type { ExecutionEvent } from '../ports/workflow.ts';
 import type { ValidationReport } from '../schemas/finding.ts';
 import type { Revision } from '../schemas/revision.ts';
-import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
-import { type CliIo, countOf, EXIT, UsageError } from './cli-io.ts';
+import {
+  type BackendSession,
+  callApi,
+  describeApiError,
+  openBackendSession,
+} from './backend-session.ts';
+import { type CliIo, countOf, EXIT, InterruptedError, UsageError } from './cli-io.ts';
 import { describeChangePreview } from './describe-change-preview.ts';
 import { followExecution } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
 
 const SUCCESSFUL = new Set(['PLANNED', 'APPLIED', 'NOOP']);
 const FOLLOW_DEADLINE_MS = 2 * 60 * 60 * 1000;
+/** How often a queued `up` says it still waits. */
+const QUEUED_NOTICE_MS = 30_000;
 
 /** `kube-aws up <file> [--api URL]`: submit, follow the run state by state, print the outcome. */
 export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
@@ -29,7 +36,9 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
   const input = await readInputFile(positionals[0]!, io);
 
   const started = Date.now();
+  const interruptions = io.watchInterruptions?.();
   const session = await openBackendSession(values, io);
+  let submittedRevision: { cluster: string; revision: number } | undefined;
   try {
     io.out(`using ${session.description}\n`);
     const answer = await callApi(session, 'POST', '/clusters', {
@@ -63,12 +72,17 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       input.displayName,
     );
     if (warnings.warnings.length > 0) io.err(formatFindingsText(warnings));
+    submittedRevision = { cluster: submitted.cluster, revision: submitted.revision };
     io.out(`revision ${submitted.revision} of cluster ${submitted.cluster} submitted\n`);
     if (submitted.executionArn !== undefined) io.out(`execution ${submitted.executionArn}\n`);
+    let queuedSince: number | undefined;
+    let lastNotice = 0;
     if (submitted.queuePosition !== undefined) {
       io.out(
-        `queued at position ${submitted.queuePosition}: another revision of the cluster runs\n`,
+        `queued at position ${submitted.queuePosition}: ${await describeLockHolder(session, submitted.cluster)}\n`,
       );
+      queuedSince = Date.now();
+      lastNotice = queuedSince;
     }
 
     const revision = await followExecution(session, {
@@ -76,13 +90,75 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       revision: submitted.revision,
       deadlineMs: FOLLOW_DEADLINE_MS,
       onEvent: (event, events) => printEvent(event, events, io),
+      onPoll: async (current) => {
+        if (queuedSince === undefined) return;
+        if (current.status !== 'QUEUED') {
+          io.out(
+            `revision ${current.revision} left the queue after ${Math.round((Date.now() - queuedSince) / 1000)} s: ${current.status}\n`,
+          );
+          queuedSince = undefined;
+        } else if (Date.now() - lastNotice >= QUEUED_NOTICE_MS) {
+          lastNotice = Date.now();
+          io.out(`still queued: ${await describeLockHolder(session, submitted.cluster)}\n`);
+        }
+      },
+      ...(interruptions === undefined ? {} : { signal: interruptions.signal }),
     });
     printOutcome(revision, (Date.now() - started) / 1000, io);
 
     return SUCCESSFUL.has(revision.status) ? EXIT.ok : EXIT.failed;
+  } catch (error: unknown) {
+    if (!(error instanceof InterruptedError)) throw error;
+
+    return await reportInterruption(error.reason, session, submittedRevision, io);
   } finally {
+    interruptions?.dispose();
     await session.close();
   }
+}
+
+/** Who holds the cluster's lock, so a queued `up` says whom it waits for. */
+async function describeLockHolder(session: BackendSession, cluster: string): Promise<string> {
+  const answer = await callApi(session, 'GET', `/clusters/${encodeURIComponent(cluster)}`);
+  const holder = (answer.body as { lock?: { revision: number; expiresAt: string } } | undefined)
+    ?.lock;
+  if (answer.status !== 200 || holder === undefined) return 'waiting for the cluster lock';
+
+  return `waiting for revision ${holder.revision} of cluster ${cluster}, which holds the lock (lease until ${holder.expiresAt})`;
+}
+
+/**
+ * Ctrl-C, SIGTERM or a closed pipe: a run inside this process is aborted and recorded FAILED
+ * (lock released); a run in a backend elsewhere goes on, and only the following stops.
+ */
+async function reportInterruption(
+  reason: string,
+  session: BackendSession,
+  submitted: { cluster: string; revision: number } | undefined,
+  io: CliIo,
+): Promise<number> {
+  if (session.interrupt !== undefined) {
+    const recorded = await session.interrupt(
+      `interrupted (${reason}) while kube-aws up ran it in-process; submit the file again`,
+    );
+    const names = recorded.map(
+      ({ cluster, revision }) => `revision ${revision} of cluster ${cluster}`,
+    );
+    io.err(
+      names.length === 0
+        ? `kube-aws up: interrupted (${reason}); no run was in progress\n`
+        : `kube-aws up: interrupted (${reason}); ${names.join(', ')} recorded FAILED (interrupted) and the cluster lock released\n`,
+    );
+
+    return EXIT.failed;
+  }
+  const what =
+    submitted === undefined
+      ? 'nothing was followed'
+      : `revision ${submitted.revision} of cluster ${submitted.cluster} goes on in the ${session.description}; follow it with kube-aws history ${submitted.cluster}`;
+  io.err(`kube-aws up: interrupted (${reason}); ${what}\n`);
+
+  return EXIT.failed;
 }
 
 function printEvent(event: ExecutionEvent, events: readonly ExecutionEvent[], io: CliIo): void {

@@ -2,6 +2,8 @@ import type { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
 import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { recordFailureStep } from '../pipeline/record-step.ts';
+import { startExecution, startNextQueued } from '../revisions/start-next-queued.ts';
+import { TERMINAL_STATUSES } from '../schemas/revision.ts';
 import { ExecutionInputSchema } from '../schemas/state-payloads.ts';
 
 /** The error a run cut off by a stop of the embedded backend is recorded with. */
@@ -10,26 +12,94 @@ export const INTERRUPTED_ERROR = {
   Cause: 'the embedded backend stopped while this run was in progress; submit the file again',
 };
 
+/** What a recovery found and did, for the log and for tests. */
+export interface RecoveryReport {
+  /** Revisions recorded FAILED because their run was cut off. */
+  failed: Array<{ cluster: string; revision: number }>;
+  /** Revisions moved to RUNNING whose execution never started; started now. */
+  resumed: Array<{ cluster: string; revision: number }>;
+  /** Queued revisions started because the lock was free (or held by a finished revision). */
+  started: Array<{ cluster: string; revision: number }>;
+}
+
 /**
- * Runs the workflow's own Record Failure step for every run the previous process left unfinished,
- * so its revision ends FAILED, the cluster lock is released and the next queued revision starts.
+ * Runs the workflow's own Record Failure step for each given run, so its revision ends FAILED
+ * with `error`, the cluster lock is released and the next queued revision starts.
  */
-export async function recordInterruptedRuns(workflow: LocalWorkflow, deps: Deps): Promise<number> {
-  const interrupted = await workflow.takeInterrupted();
-  for (const { name, input } of interrupted) {
+export async function recordRunsFailed(
+  runs: ReadonlyArray<{ name: string; input: unknown }>,
+  error: { Error: string; Cause: string },
+  deps: Deps,
+): Promise<Array<{ cluster: string; revision: number }>> {
+  const recorded: Array<{ cluster: string; revision: number }> = [];
+  for (const { name, input } of runs) {
     const parsed = ExecutionInputSchema.safeParse(input);
     if (!parsed.success) continue;
     const run = parsed.data;
-    await recordFailureStep(
-      { ...run, step: 'record-failure', state: { ...run, error: INTERRUPTED_ERROR } },
-      deps,
-    );
+    await recordFailureStep({ ...run, step: 'record-failure', state: { ...run, error } }, deps);
     logger.warn('interrupted run recorded as failed', {
       execution_name: name,
       cluster_name: run.cluster,
       revision: run.revision,
     });
+    recorded.push({ cluster: run.cluster, revision: run.revision });
   }
 
-  return interrupted.length;
+  return recorded;
+}
+
+/**
+ * Recovers every run the previous process on this state dir left unfinished. The caller holds
+ * the state dir's lock, so nothing else can be running any of them:
+ * - an execution left RUNNING is marked ABORTED and its revision recorded FAILED;
+ * - a RUNNING revision whose execution ended without recording a result is recorded FAILED;
+ * - a RUNNING revision whose execution never started (the process stopped in between) starts;
+ * - a cluster whose lock is free, or held by a finished revision, starts its next queued one.
+ */
+export async function recordInterruptedRuns(
+  workflow: LocalWorkflow,
+  deps: Deps,
+  clusters: readonly string[] = [],
+): Promise<RecoveryReport> {
+  const report: RecoveryReport = { failed: [], resumed: [], started: [] };
+  report.failed.push(
+    ...(await recordRunsFailed(await workflow.takeInterrupted(), INTERRUPTED_ERROR, deps)),
+  );
+
+  for (const cluster of clusters) {
+    for (const revision of await deps.revisions.list(cluster)) {
+      if (revision.status !== 'RUNNING') continue;
+      const execution = await workflow.readRawExecution(revision.executionName);
+      if (execution === undefined) {
+        await startExecution(revision, deps);
+        logger.warn('unstarted run started', {
+          cluster_name: cluster,
+          revision: revision.revision,
+        });
+        report.resumed.push({ cluster, revision: revision.revision });
+        continue;
+      }
+      if (execution.status === 'RUNNING') continue;
+      const cause = `the execution ended ${execution.status} without recording a result; submit the file again`;
+      report.failed.push(
+        ...(await recordRunsFailed(
+          [{ name: execution.name, input: execution.input }],
+          { Error: 'States.Aborted', Cause: cause },
+          deps,
+        )),
+      );
+    }
+
+    const record = await deps.revisions.getCluster(cluster);
+    const holder = record?.lock?.revision;
+    if (holder !== undefined) {
+      const held = await deps.revisions.get(cluster, holder);
+      if (held === undefined || !TERMINAL_STATUSES.includes(held.status)) continue;
+      await deps.revisions.releaseLock(cluster, holder);
+    }
+    const started = await startNextQueued(cluster, deps);
+    if (started !== undefined) report.started.push({ cluster, revision: started.revision });
+  }
+
+  return report;
 }

@@ -24,8 +24,13 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { handleS3Upload } from '../pipeline/handle-s3-upload.ts';
 import { runTask } from '../pipeline/run-task.ts';
+import { listClusterNames } from './list-cluster-names.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
-import { recordInterruptedRuns } from './record-interrupted-runs.ts';
+import {
+  type RecoveryReport,
+  recordInterruptedRuns,
+  recordRunsFailed,
+} from './record-interrupted-runs.ts';
 import { startApiServer } from './start-api-server.ts';
 import { lockStateDir } from './state-dir-lock.ts';
 
@@ -71,8 +76,15 @@ export interface EmbeddedBackend {
   s3Endpoint: string;
   deps: Deps;
   workflow: LocalWorkflow;
+  /** What the start recovered from a previous process that stopped mid-run. */
+  recovery: RecoveryReport;
   /** Resolves when every upload being handled and every run started here has finished. */
   waitForIdle(): Promise<void>;
+  /**
+   * Aborts the runs in progress and records each revision FAILED with `cause` (the lock is
+   * released; a queued revision waits for the next backend start). Returns what it recorded.
+   */
+  interrupt(cause: string): Promise<Array<{ cluster: string; revision: number }>>;
   stop(): Promise<void>;
 }
 
@@ -192,7 +204,11 @@ async function startParts(
     submissions.destroy();
     revisions.destroy();
   });
-  await recordInterruptedRuns(workflow, deps);
+  const recovery = await recordInterruptedRuns(
+    workflow,
+    deps,
+    await listClusterNames(dynamoClient, REVISIONS_TABLE),
+  );
   const api = await startApiServer({ port: options.apiPort, deps });
 
   const waitForIdle = async () => {
@@ -205,7 +221,14 @@ async function startParts(
     s3Endpoint,
     deps,
     workflow,
+    recovery,
     waitForIdle,
+    interrupt: async (cause) => {
+      workflow.deferNewStarts();
+      const aborted = await workflow.abortRunning();
+
+      return recordRunsFailed(aborted, { Error: 'States.Aborted', Cause: cause }, deps);
+    },
     stop: async () => {
       await api.stop();
       await waitForIdle();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  ExecutionAbortedError,
   type RunOptions,
   StateMachine,
   type StateMachineDefinition,
@@ -48,6 +49,10 @@ export class LocalWorkflow implements Workflow {
   private readonly directory: string;
   private readonly running = new Map<string, Promise<void>>();
   private readonly writes = new Map<string, Promise<void>>();
+  private readonly aborts = new Map<string, () => void>();
+  /** Task handlers in flight: an aborted execution does not wait for them, a stop must. */
+  private readonly tasks = new Set<Promise<unknown>>();
+  private deferring = false;
 
   constructor(private readonly options: LocalWorkflowOptions) {
     this.machine = new StateMachine(loadDefinition());
@@ -59,6 +64,9 @@ export class LocalWorkflow implements Workflow {
     if (this.running.has(name) || (await this.readExecution(name)) !== undefined) {
       return { executionArn };
     }
+    // A stopping process must not begin a run it cannot finish: the revision stays RUNNING with
+    // no execution, and the next backend start on this state dir starts it (recoverRuns).
+    if (this.deferring) return { executionArn };
 
     const record: StoredExecution = {
       executionArn,
@@ -98,8 +106,39 @@ export class LocalWorkflow implements Workflow {
 
   /** Resolves when every execution this process started has finished (clean shutdown, tests). */
   async waitForIdle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running.values()]);
+    while (this.running.size > 0 || this.tasks.size > 0) {
+      await Promise.allSettled([...this.running.values(), ...this.tasks]);
+    }
     await Promise.all([...this.writes.values()]);
+  }
+
+  /** From now on `start` runs nothing (see `start`); called when this process is stopping. */
+  deferNewStarts(): void {
+    this.deferring = true;
+  }
+
+  /** Whether `start` would defer: tests and recovery read it. */
+  get defersNewStarts(): boolean {
+    return this.deferring;
+  }
+
+  /**
+   * Aborts every execution this process runs and resolves, once they and their in-flight tasks
+   * have stopped and been written ABORTED, with their names and inputs (to be recorded).
+   */
+  async abortRunning(): Promise<Array<{ name: string; input: unknown }>> {
+    const aborted = [...this.aborts.entries()].map(([name, abort]) => {
+      abort();
+      return name;
+    });
+    await this.waitForIdle();
+    const stopped: Array<{ name: string; input: unknown }> = [];
+    for (const name of aborted) {
+      const record = await this.readRawExecution(name);
+      if (record?.status === 'ABORTED') stopped.push({ name, input: record.input });
+    }
+
+    return stopped;
   }
 
   private async execute(record: StoredExecution): Promise<void> {
@@ -115,6 +154,7 @@ export class LocalWorkflow implements Workflow {
       },
       context: { Execution: { Id: record.executionArn, Name: record.name } },
     });
+    this.aborts.set(record.name, () => execution.abort());
 
     const collect = (async () => {
       for await (const event of execution.eventLogs) {
@@ -127,8 +167,13 @@ export class LocalWorkflow implements Workflow {
       record.status = 'SUCCEEDED';
     } catch (error: unknown) {
       record.status =
-        error instanceof Error && error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+        error instanceof ExecutionAbortedError
+          ? 'ABORTED'
+          : error instanceof Error && error.name === 'ExecutionTimeoutError'
+            ? 'TIMED_OUT'
+            : 'FAILED';
     }
+    this.aborts.delete(record.name);
     await collect;
     record.stoppedAt = new Date().toISOString();
     await this.persist(record);
@@ -139,8 +184,15 @@ export class LocalWorkflow implements Workflow {
   private bindTasks(): TaskHandlers {
     const handlers: TaskHandlers = {};
     for (const stateName of Object.keys(TASK_FUNCTIONS)) {
-      handlers[stateName] = async (input) =>
-        (await runIsolated(this.options.runTask, input, stateName)) as never;
+      handlers[stateName] = async (input) => {
+        const task = runIsolated(this.options.runTask, input, stateName);
+        this.tasks.add(task);
+        try {
+          return (await task) as never;
+        } finally {
+          this.tasks.delete(task);
+        }
+      };
     }
 
     return handlers;
@@ -151,6 +203,17 @@ export class LocalWorkflow implements Workflow {
   }
 
   private async readExecution(name: string): Promise<StoredExecution | undefined> {
+    const record = await this.readRawExecution(name);
+    if (record?.status === 'RUNNING' && !this.running.has(name) && !isAlive(record.ownerPid)) {
+      // The process that ran it stopped mid-run; Step Functions would call that ABORTED.
+      return { ...record, status: 'ABORTED' };
+    }
+
+    return record;
+  }
+
+  /** The execution as stored, RUNNING even when its process is gone. */
+  async readRawExecution(name: string): Promise<StoredExecution | undefined> {
     if (!isSafeName(name)) return undefined;
     let text: string;
     try {
@@ -159,13 +222,8 @@ export class LocalWorkflow implements Workflow {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const record = JSON.parse(text) as StoredExecution;
-    if (record.status === 'RUNNING' && !this.running.has(name) && !isAlive(record.ownerPid)) {
-      // The process that ran it stopped mid-run; Step Functions would call that ABORTED.
-      return { ...record, status: 'ABORTED' };
-    }
 
-    return record;
+    return JSON.parse(text) as StoredExecution;
   }
 
   /** Writes are chained per execution and land by rename, so a reader never sees half a file. */
@@ -184,15 +242,17 @@ export class LocalWorkflow implements Workflow {
   }
 
   /**
-   * Executions a stopped process left RUNNING (Step Functions would call them ABORTED), marked
-   * ABORTED on disk so each is reported once. Their revisions still need recording.
+   * Executions left RUNNING by a process that is gone (Step Functions would call them ABORTED),
+   * marked ABORTED on disk so each is reported once. Their revisions still need recording.
+   * Called only by the holder of the state dir's lock, so no other process can be running any of
+   * them: the owner's pid is not consulted, as it may since belong to an unrelated process.
    */
   async takeInterrupted(): Promise<Array<{ name: string; input: unknown }>> {
     const interrupted: Array<{ name: string; input: unknown }> = [];
     for (const name of await this.listExecutionNames()) {
-      const record = await this.readExecution(name);
-      if (record?.status !== 'ABORTED' || record.stoppedAt !== undefined) continue;
-      await this.persist({ ...record, stoppedAt: new Date().toISOString() });
+      const record = await this.readRawExecution(name);
+      if (record?.status !== 'RUNNING' || this.running.has(name)) continue;
+      await this.persist({ ...record, status: 'ABORTED', stoppedAt: new Date().toISOString() });
       interrupted.push({ name, input: record.input });
     }
 

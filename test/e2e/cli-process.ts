@@ -114,3 +114,36 @@ export async function pollUntil<T>(
   }
   throw new Error(`${what} did not happen within ${deadlineMs} ms`);
 }
+
+export interface CliChild {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code; kills the process after the deadline. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `node bin/kube-aws.js ...args` without waiting, for tests that signal it mid-run. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, deadlineMs = 120_000): CliChild {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}

@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pollUntil, runCli, spawnCli } from './cli-process.ts';
+
+const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/cluster.yaml');
+const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+/** An in-process `up` cut short: nothing may stay locked or RUNNING behind it. */
+describe('an interrupted in-process up', () => {
+  let stateDir: string;
+
+  beforeEach(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-interrupt-'));
+  });
+  afterEach(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const startUp = async () => {
+    const up = spawnCli(['up', EXAMPLE, '--state-dir', stateDir], env);
+    await pollUntil('the Validate Cluster line', async () =>
+      up.stdout().includes('Validate Cluster') ? true : undefined,
+    );
+
+    return up;
+  };
+  const status = async () => {
+    const run = await runCli(['status', 'demo', '--state-dir', stateDir], env);
+
+    return { ...run, stdout: run.stdout.replace(/\(updated [^)]+\)/, '(updated T)') };
+  };
+
+  it('records the revision FAILED (interrupted), frees the lock and says so on SIGINT', async () => {
+    const up = await startUp();
+    up.child.kill('SIGINT');
+
+    expect(await up.exited).toBe(1);
+    expect(up.stderr()).toBe(
+      'kube-aws up: interrupted (SIGINT); revision 1 of cluster demo recorded FAILED (interrupted) and the cluster lock released\n',
+    );
+    const after = await status();
+    expect(after.stdout).toBe(
+      `cluster       demo\nlatest        1 FAILED (updated T)\nlast applied  none\nlock          free\nqueued        none\n`,
+    );
+  });
+
+  it('recovers a killed run on the next start, and the next up runs at once', async () => {
+    const up = await startUp();
+    up.child.kill('SIGKILL');
+    await up.exited;
+
+    const next = await runCli(['up', EXAMPLE, '--state-dir', stateDir], env);
+
+    expect(next.stderr).toBe(
+      'recovered: revision 1 of cluster demo was cut off by a stopped process; recorded FAILED and its lock released\n',
+    );
+    expect(next.stdout).not.toContain('queued');
+    expect(next.stdout).toMatch(/^revision 2 of cluster demo: PLANNED \(\d+\.\d+s\)$/m);
+    expect(next.code).toBe(0);
+  });
+});
