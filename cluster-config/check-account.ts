@@ -3,6 +3,7 @@ import type { DnsZones, HostedZone } from '../ports/dns-zones.ts';
 import type { ClusterConfig } from '../schemas/cluster-config.ts';
 import { formatCidr, overlaps, parseCidr } from './cidr.ts';
 import { formatReceived } from './describe-schema-issue.ts';
+import { escapeControlCharacters } from './escape-control-characters.ts';
 import { checkNameInZone } from './rules/dns-rules.ts';
 import { RuleContext, type RuleProblem } from './rules/rule-context.ts';
 import type { ConfigPath } from './yaml-source.ts';
@@ -209,7 +210,7 @@ async function checkKmsKey(context: RuleContext, inventory: CloudInventory): Pro
   if (kmsKeyArn === '') return;
   const result = await inventory.checkKmsKey(kmsKeyArn);
   if (result.usable) return;
-  const reason = result.reason === undefined ? '' : `; ${result.reason}`;
+  const reason = result.reason === undefined ? '' : `; ${escapeControlCharacters(result.reason)}`;
   context.error(
     'kms-key-unusable',
     ['kmsKeyArn'],

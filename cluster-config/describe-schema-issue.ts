@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ClusterConfigSchema } from '../schemas/cluster-config.ts';
+import { escapeControlCharacters } from './escape-control-characters.ts';
 import type { ConfigPath } from './yaml-source.ts';
 import { formatPath } from './yaml-source.ts';
 
@@ -58,7 +59,8 @@ export function formatReceived(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') {
     const text = value.length > 128 ? `${value.slice(0, 125)}...` : value;
-    return JSON.stringify(text);
+    // JSON.stringify escapes C0 only; DEL, C1 and the Unicode separators need the helper too.
+    return escapeControlCharacters(JSON.stringify(text));
   }
 
   return String(value);

@@ -1,4 +1,5 @@
 import type { Finding, ValidationReport } from '../schemas/finding.ts';
+import { escapeControlCharacters } from './escape-control-characters.ts';
 
 /** The public shapes of validation output (DESIGN.md: CLI text, CLI/API JSON). */
 
@@ -27,7 +28,8 @@ export function formatFindingLine(finding: Finding): string {
   const where =
     finding.line === 0 ? finding.file : `${finding.file}:${finding.line}:${finding.column}`;
 
-  return `${where}: ${finding.severity}: ${finding.message}`;
+  // Messages escape what they quote already; escaping the whole line covers the file name too.
+  return escapeControlCharacters(`${where}: ${finding.severity}: ${finding.message}`);
 }
 
 /** The JSON report: `{valid, errors, warnings}`, each finding `{file, line, column, path, rule, message}`. */

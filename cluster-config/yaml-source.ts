@@ -10,6 +10,7 @@ import {
   parseDocument,
   type YAMLMap,
 } from 'yaml';
+import { escapeControlCharacters } from './escape-control-characters.ts';
 
 /**
  * Reading cluster.yaml safely: size, encoding, nesting and alias limits are enforced before or
@@ -45,12 +46,14 @@ const WHOLE_FILE: Position = { line: 0, column: 0 };
  */
 const YAML_OPTIONS = { version: '1.1', uniqueKeys: false, prettyErrors: false } as const;
 
-/** `['subnets', 1, 'instanceCIDR']` becomes `subnets[1].instanceCIDR`. */
+/** `['subnets', 1, 'instanceCIDR']` becomes `subnets[1].instanceCIDR`; key names are escaped. */
 export function formatPath(path: ConfigPath): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? segment : `.${segment}`;
+    else
+      text +=
+        text === '' ? escapeControlCharacters(segment) : `.${escapeControlCharacters(segment)}`;
   }
 
   return text;
@@ -177,7 +180,7 @@ export function parseYamlSource(text: string): ParsedYaml {
     const message =
       error.code === 'MULTIPLE_DOCS'
         ? 'the file must hold one document; remove the second ---'
-        : lowerFirst(error.message);
+        : escapeControlCharacters(lowerFirst(error.message));
     problems.push({ rule: 'yaml-syntax', message: `invalid YAML: ${message}`, path: [], position });
   }
   if (problems.length > 0) return { locator, problems };
@@ -193,7 +196,7 @@ export function parseYamlSource(text: string): ParsedYaml {
         rule: 'yaml-alias-limit',
         message: /Excessive/.test(error.message)
           ? `aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}); write the values out`
-          : `invalid YAML: ${lowerFirst(error.message)}`,
+          : `invalid YAML: ${escapeControlCharacters(lowerFirst(error.message))}`,
         path: [],
         position: WHOLE_FILE,
       });

@@ -1,5 +1,6 @@
 import type { ClusterConfig } from '../../schemas/cluster-config.ts';
 import { formatReceived } from '../describe-schema-issue.ts';
+import { escapeControlCharacters } from '../escape-control-characters.ts';
 import type { ConfigPath } from '../yaml-source.ts';
 import { formatPath } from '../yaml-source.ts';
 import type { RuleContext } from './rule-context.ts';
@@ -189,7 +190,7 @@ function checkNodePools(context: RuleContext): void {
       const reason =
         other === pool.name
           ? `nodePools[${first}] has the same name`
-          : `nodePools[${first}].name ${other} differs only in hyphens, ` +
+          : `nodePools[${first}].name ${escapeControlCharacters(other ?? '')} differs only in hyphens, ` +
             `and both become the resource id NodePool${resourceId}`;
       context.error(
         'node-pool-duplicate-name',

@@ -1,5 +1,6 @@
 import { DERIVED_NAMES } from '../derived-names.ts';
 import { formatReceived } from '../describe-schema-issue.ts';
+import { escapeControlCharacters } from '../escape-control-characters.ts';
 import type { RuleContext } from './rule-context.ts';
 
 /** Names, identifiers and versions: what AWS or the registry would reject later. */
@@ -106,7 +107,7 @@ function checkKmsKeyArn(context: RuleContext): void {
     context.error(
       'kms-key-arn-region',
       ['kmsKeyArn'],
-      `kmsKeyArn must be a key in region ${region} (received ${formatReceived(kmsKeyArn)})`,
+      `kmsKeyArn must be a key in region ${escapeControlCharacters(region)} (received ${formatReceived(kmsKeyArn)})`,
       [['region']],
     );
   }

@@ -33,6 +33,30 @@ describe('formatFindingsText', () => {
     );
   });
 
+  it('escapes control characters of a key name, so it cannot colour or forge a line', () => {
+    const text = `${TEXT.replace(/hyperkube.*\n|workerCount.*\n/g, '')}"evil\\e[31mRED\\nfake.yaml:1:1: error: forged\\r": 1\n`;
+    const { report } = validateClusterYaml(text, 'demo.yaml');
+    expect(formatFindingsText(report)).toBe(
+      'demo.yaml:6:1: error: evil\\u001b[31mRED\\nfake.yaml:1:1: error: forged\\r is not a known key\n',
+    );
+  });
+
+  it('escapes DEL, C1 controls and the Unicode line separators in a received value', () => {
+    const text = TEXT.replace('workerCount: three', 'workerCount: "a\\x7fb\\x9bc\\u2028d\\u2029e"');
+    const { report } = validateClusterYaml(text, 'demo.yaml');
+    expect(formatFindingsText(report).split('\n')[1]).toBe(
+      'demo.yaml:7:14: error: workerCount must be an integer (received "a\\u007fb\\u009bc\\u2028d\\u2029e")',
+    );
+  });
+
+  it('escapes a control character in the file name', () => {
+    const { report } = validateClusterYaml('- a\n', 'x\u001b]0;title\u0007.yaml');
+    expect(formatFindingsText(report)).toBe(
+      'x\\u001b]0;title\\u0007.yaml: error: x\\u001b]0;title\\u0007.yaml must be a mapping of keys ' +
+        'such as clusterName: demo (received a list)\n',
+    );
+  });
+
   it('prints nothing for a clean file', () => {
     const { report } = validateClusterYaml(TEXT.replace(/hyperkube.*\n|workerCount.*\n/g, ''));
     expect(formatFindingsText(report)).toBe('');
