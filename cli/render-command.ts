@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
-import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+import { type CliIo, EXIT, InterruptedError, UsageError } from './cli-io.ts';
 import { followExecution } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
 import { relabel } from './up-command.ts';
@@ -31,6 +31,7 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
   if (!values.export) throw new UsageError('render needs --export (the only render target)');
   const input = await readInputFile(positionals[0]!, io);
 
+  const interruptions = io.watchInterruptions?.();
   const session = await openBackendSession(values, io);
   try {
     const answer = await callApi(session, 'POST', '/clusters', {
@@ -51,6 +52,7 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
       cluster,
       revision,
       deadlineMs: RENDER_DEADLINE_MS,
+      ...(interruptions === undefined ? {} : { signal: interruptions.signal }),
     });
     const template = await callApi(
       session,
@@ -79,7 +81,22 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
     );
 
     return EXIT.ok;
+  } catch (error: unknown) {
+    if (!(error instanceof InterruptedError)) throw error;
+    // Same as up: a run inside this process is recorded FAILED; one elsewhere goes on.
+    const recorded =
+      (await session.interrupt?.(`interrupted (${error.reason}) during kube-aws render`)) ?? [];
+    const what = recorded.map(
+      ({ cluster, revision }) =>
+        `revision ${revision} of cluster ${cluster} recorded FAILED (interrupted)`,
+    );
+    io.err(
+      `kube-aws render: interrupted (${error.reason}); ${what.length === 0 ? 'no file written' : `${what.join(', ')}; no file written`}\n`,
+    );
+
+    return EXIT.failed;
   } finally {
+    interruptions?.dispose();
     await session.close();
   }
 }

@@ -17,9 +17,11 @@ export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
   deadlineMs = 120_000,
+  /** Another program to run instead (a shell for pipelines); `args` are then its own. */
+  program?: string,
 ): Promise<CliRun> {
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(program ?? process.execPath, program === undefined ? [BIN, ...args] : args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
   });

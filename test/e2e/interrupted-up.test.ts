@@ -61,3 +61,46 @@ describe('an interrupted in-process up', () => {
     expect(next.code).toBe(0);
   });
 });
+
+/** A reader that stops early (`| head`) ends the output quietly: no EPIPE stack trace. */
+describe('a closed output pipe', () => {
+  let stateDir: string;
+
+  beforeEach(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-epipe-'));
+  });
+  afterEach(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const pipeToHead = (args: string, lines: number) =>
+    runCli(
+      ['-c', `"${process.execPath}" bin/kube-aws.js ${args} | head -${lines}`],
+      env,
+      120_000,
+      '/bin/sh',
+    );
+
+  it('records an in-process up FAILED (interrupted) when its stdout reader goes away', async () => {
+    const run = await pipeToHead(`up ${EXAMPLE} --state-dir ${stateDir}`, 2);
+
+    expect(run.stdout).toBe(
+      `using embedded backend in this process (state in ${stateDir})\nrevision 1 of cluster demo submitted\n`,
+    );
+    expect(run.stderr).toBe(
+      'kube-aws up: interrupted (EPIPE); revision 1 of cluster demo recorded FAILED (interrupted) and the cluster lock released\n',
+    );
+    const status = await runCli(['status', 'demo', '--state-dir', stateDir], env);
+    expect(status.stdout).toContain('lock          free\n');
+  });
+
+  it('prints the head of history --format json and nothing on stderr', async () => {
+    expect((await runCli(['up', EXAMPLE, '--state-dir', stateDir], env)).code).toBe(0);
+
+    const run = await pipeToHead(`history demo --format json --state-dir ${stateDir}`, 1);
+
+    expect(run.stdout).toBe('[\n');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+});
