@@ -24,6 +24,22 @@ interface SdkErrorShape {
   $fault?: unknown;
 }
 
+/**
+ * An error the service itself answered with (any client's modelled or base exception), as opposed
+ * to a network failure or timeout that never reached it. Checked by shape, because the adapters
+ * load SDK modules lazily and a sync caller may not have the exception class at hand.
+ */
+export function isServiceException(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const shape = error as SdkErrorShape;
+
+  return (
+    (shape.$fault === 'client' || shape.$fault === 'server') &&
+    typeof shape.$metadata === 'object' &&
+    shape.$metadata !== null
+  );
+}
+
 /** The service refused a conditional write because its condition did not hold. */
 export function isConditionFailure(error: unknown): boolean {
   return (error as SdkErrorShape | undefined)?.name === 'ConditionalCheckFailedException';

@@ -1,20 +1,11 @@
-import {
-  type Capability,
-  type Change,
-  CloudFormationClient,
-  type CloudFormationClientConfig,
-  CreateChangeSetCommand,
-  type CreateChangeSetCommandOutput,
-  DeleteChangeSetCommand,
-  DeleteStackCommand,
-  DescribeChangeSetCommand,
-  type DescribeChangeSetCommandOutput,
-  DescribeStacksCommand,
-  type DescribeStacksCommandOutput,
-  ExecuteChangeSetCommand,
-  SetStackPolicyCommand,
-  type Stack,
-  UpdateTerminationProtectionCommand,
+import type {
+  Capability,
+  Change,
+  CloudFormationClientConfig,
+  CreateChangeSetCommandOutput,
+  DescribeChangeSetCommandOutput,
+  DescribeStacksCommandOutput,
+  Stack,
 } from '@aws-sdk/client-cloudformation';
 import { sha256Hex } from '../../lib/hash.ts';
 import { logger } from '../../lib/logger.ts';
@@ -26,8 +17,15 @@ import type {
 } from '../../ports/stack-deployer.ts';
 import { decidePreflight, mapExecutedStackStatus } from '../../revisions/stack-status-outcome.ts';
 import { isRetryableSdkError, rethrowSdkError } from './classify-sdk-error.ts';
-import { describeRecovery, findFailureCause } from './cloudformation-diagnosis.ts';
+import {
+  type BuildCloudFormationCommand,
+  describeRecovery,
+  findFailureCause,
+} from './cloudformation-diagnosis.ts';
+import { LazyClient, loadOnce } from './load-once.ts';
 import { waitForChangeSet } from './wait-for-change-set.ts';
+
+const loadCloudFormationSdk = loadOnce(() => import('@aws-sdk/client-cloudformation'));
 
 /** CloudFormation's way of saying a change set would change nothing. */
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
@@ -74,12 +72,16 @@ export class CloudFormationDeployer implements StackDeployer {
 
   constructor(options: CloudFormationDeployerOptions = {}) {
     if (options.send === undefined) {
-      const client = new CloudFormationClient({
-        region: options.region,
-        endpoint: options.endpoint,
-        credentials: options.credentials,
-      });
-      this.send = (command) => client.send(command as never);
+      const client = new LazyClient(
+        loadCloudFormationSdk,
+        (sdk) =>
+          new sdk.CloudFormationClient({
+            region: options.region,
+            endpoint: options.endpoint,
+            credentials: options.credentials,
+          }),
+      );
+      this.send = async (command) => (await client.get()).client.send(command as never);
     } else {
       this.send = options.send;
     }
@@ -112,10 +114,11 @@ export class CloudFormationDeployer implements StackDeployer {
       case 'delete-then-create':
         await this.call(
           'DeleteStack',
-          new DeleteStackCommand({
-            StackName: request.stackName,
-            ClientRequestToken: `${request.clientToken}-delete`,
-          }),
+          (sdk) =>
+            new sdk.DeleteStackCommand({
+              StackName: request.stackName,
+              ClientRequestToken: `${request.clientToken}-delete`,
+            }),
         );
         logger.warn('failed stack deleted before create', {
           stack_name: request.stackName,
@@ -168,17 +171,18 @@ export class CloudFormationDeployer implements StackDeployer {
   ): Promise<ApplyProgress> {
     const created = await this.call<CreateChangeSetCommandOutput>(
       'CreateChangeSet',
-      new CreateChangeSetCommand({
-        StackName: request.stackName,
-        ChangeSetName: changeSetName,
-        ChangeSetType: type === 'create' ? 'CREATE' : 'UPDATE',
-        TemplateURL: request.templateUrl,
-        Capabilities: CAPABILITIES,
-        ...(this.roleArn === undefined ? {} : { RoleARN: this.roleArn }),
-        Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
-        ClientToken: request.clientToken,
-        Description: `kube-aws-serverless ${request.clientToken}`,
-      }),
+      (sdk) =>
+        new sdk.CreateChangeSetCommand({
+          StackName: request.stackName,
+          ChangeSetName: changeSetName,
+          ChangeSetType: type === 'create' ? 'CREATE' : 'UPDATE',
+          TemplateURL: request.templateUrl,
+          Capabilities: CAPABILITIES,
+          ...(this.roleArn === undefined ? {} : { RoleARN: this.roleArn }),
+          Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+          ClientToken: request.clientToken,
+          Description: `kube-aws-serverless ${request.clientToken}`,
+        }),
     );
     const changeSetId = created.Id ?? changeSetName;
     const described = await waitForChangeSet(this.call, {
@@ -196,7 +200,11 @@ export class CloudFormationDeployer implements StackDeployer {
       }
       await this.call(
         'DeleteChangeSet',
-        new DeleteChangeSetCommand({ StackName: request.stackName, ChangeSetName: changeSetId }),
+        (sdk) =>
+          new sdk.DeleteChangeSetCommand({
+            StackName: request.stackName,
+            ChangeSetName: changeSetId,
+          }),
       );
 
       // Termination protection lives outside the template, so a no-op may still change it.
@@ -209,10 +217,11 @@ export class CloudFormationDeployer implements StackDeployer {
     if (request.stackPolicyBody !== undefined) {
       await this.call(
         'SetStackPolicy',
-        new SetStackPolicyCommand({
-          StackName: request.stackName,
-          StackPolicyBody: request.stackPolicyBody,
-        }),
+        (sdk) =>
+          new sdk.SetStackPolicyCommand({
+            StackName: request.stackName,
+            StackPolicyBody: request.stackPolicyBody,
+          }),
       );
     }
     const executed = await this.execute(request, changeSetId);
@@ -227,9 +236,10 @@ export class CloudFormationDeployer implements StackDeployer {
    * stack status instead, which `poll` reads.
    */
   private async execute(request: ApplyRequest, changeSetId: string): Promise<string | undefined> {
+    const sdk = await loadCloudFormationSdk();
     try {
       await this.send(
-        new ExecuteChangeSetCommand({
+        new sdk.ExecuteChangeSetCommand({
           StackName: request.stackName,
           ChangeSetName: changeSetId,
           ClientRequestToken: request.clientToken,
@@ -257,10 +267,11 @@ export class CloudFormationDeployer implements StackDeployer {
     if ((stack?.EnableTerminationProtection ?? false) === request.terminationProtection) return;
     await this.call(
       'UpdateTerminationProtection',
-      new UpdateTerminationProtectionCommand({
-        StackName: request.stackName,
-        EnableTerminationProtection: request.terminationProtection,
-      }),
+      (sdk) =>
+        new sdk.UpdateTerminationProtectionCommand({
+          StackName: request.stackName,
+          EnableTerminationProtection: request.terminationProtection,
+        }),
     );
   }
 
@@ -274,7 +285,7 @@ export class CloudFormationDeployer implements StackDeployer {
     try {
       const output = await this.call<DescribeStacksCommandOutput>(
         'DescribeStacks',
-        new DescribeStacksCommand({ StackName: stackName }),
+        (sdk) => new sdk.DescribeStacksCommand({ StackName: stackName }),
       );
 
       return output.Stacks?.[0];
@@ -291,10 +302,11 @@ export class CloudFormationDeployer implements StackDeployer {
     try {
       return await this.call<DescribeChangeSetCommandOutput>(
         'DescribeChangeSet',
-        new DescribeChangeSetCommand({
-          StackName: request.stackName,
-          ChangeSetName: changeSetName,
-        }),
+        (sdk) =>
+          new sdk.DescribeChangeSetCommand({
+            StackName: request.stackName,
+            ChangeSetName: changeSetName,
+          }),
       );
     } catch (error: unknown) {
       if ((error as { name?: unknown }).name === 'ChangeSetNotFoundException') return undefined;
@@ -304,7 +316,11 @@ export class CloudFormationDeployer implements StackDeployer {
   }
 
   /** Sends one command; throttling, 5xx and network faults become DependencyError. */
-  private readonly call = async <O>(operation: string, command: object): Promise<O> => {
+  private readonly call = async <O>(
+    operation: string,
+    build: BuildCloudFormationCommand,
+  ): Promise<O> => {
+    const command = build(await loadCloudFormationSdk());
     try {
       return (await this.send(command)) as O;
     } catch (error: unknown) {

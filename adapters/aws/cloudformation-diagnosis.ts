@@ -1,15 +1,18 @@
+import type * as CloudFormationSdk from '@aws-sdk/client-cloudformation';
 import type {
   DescribeStackEventsCommandOutput,
   DescribeStackResourcesCommandOutput,
   StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import {
-  DescribeStackEventsCommand,
-  DescribeStackResourcesCommand,
-} from '@aws-sdk/client-cloudformation';
+
+/** Builds one command from the SDK module, which the deployer loads only on its first call. */
+export type BuildCloudFormationCommand = (sdk: typeof CloudFormationSdk) => object;
 
 /** Sends one CloudFormation command; the deployer's guarded `call`. */
-export type CloudFormationCall = <O>(operation: string, command: object) => Promise<O>;
+export type CloudFormationCall = <O>(
+  operation: string,
+  build: BuildCloudFormationCommand,
+) => Promise<O>;
 
 /** Events that only echo another resource's failure and hide the real cause. */
 const ECHO_REASONS = [
@@ -37,7 +40,7 @@ export async function findFailureCause(
   for (let page = 0; page < MAX_EVENT_PAGES; page++) {
     const output = await call<DescribeStackEventsCommandOutput>(
       'DescribeStackEvents',
-      new DescribeStackEventsCommand({ StackName: stackName, NextToken: nextToken }),
+      (sdk) => new sdk.DescribeStackEventsCommand({ StackName: stackName, NextToken: nextToken }),
     );
     for (const event of output.StackEvents ?? []) {
       if (event.ClientRequestToken !== clientToken) continue;
@@ -63,7 +66,7 @@ export async function describeRecovery(
 ): Promise<{ cause: string; remedy: string }> {
   const output = await call<DescribeStackResourcesCommandOutput>(
     'DescribeStackResources',
-    new DescribeStackResourcesCommand({ StackName: stackName }),
+    (sdk) => new sdk.DescribeStackResourcesCommand({ StackName: stackName }),
   );
   const failed = (output.StackResources ?? []).filter((resource) =>
     resource.ResourceStatus?.endsWith('_FAILED'),

@@ -1,12 +1,21 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type * as LowLevelSdk from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type * as DocumentSdk from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, rethrowSdkError } from './classify-sdk-error.ts';
+import { LazyClient, loadOnce } from './load-once.ts';
+
+/** The document client needs the low-level one; both load on the first table call. */
+const loadDynamoDbSdk = loadOnce(async (): Promise<DynamoDbSdk> => {
+  const [low, doc] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/lib-dynamodb'),
+  ]);
+
+  return { DynamoDBClient: low.DynamoDBClient, ...doc };
+});
+
+type DynamoDbSdk = typeof DocumentSdk & Pick<typeof LowLevelSdk, 'DynamoDBClient'>;
 
 type Item = Record<string, unknown>;
 
@@ -25,15 +34,17 @@ const MAX_QUERY_PAGES = 10_000;
  * failed condition is an answer (false or undefined), throttling and 5xx become DependencyError.
  */
 export class DynamoDbTable {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly doc: LazyClient<DynamoDbSdk, DynamoDBDocumentClient>;
 
   constructor(
     private readonly tableName: string,
     client: Pick<DynamoDBClientConfig, 'region' | 'endpoint' | 'credentials'>,
   ) {
-    this.doc = DynamoDBDocumentClient.from(new DynamoDBClient(client), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.doc = new LazyClient(loadDynamoDbSdk, (sdk) =>
+      sdk.DynamoDBDocumentClient.from(new sdk.DynamoDBClient(client), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+    );
   }
 
   destroy(): void {
@@ -41,21 +52,23 @@ export class DynamoDbTable {
   }
 
   async get(pk: string, sk: string): Promise<Item | undefined> {
-    const command = new GetCommand({
+    const { sdk, client } = await this.doc.get();
+    const command = new sdk.GetCommand({
       TableName: this.tableName,
       Key: { pk, sk },
       ConsistentRead: true,
     });
 
-    return (await this.guard('GetItem', this.doc.send(command))).Item;
+    return (await this.guard('GetItem', client.send(command))).Item;
   }
 
   /** Items of one partition whose sort key starts with `prefix`, highest sort key first. */
   async queryDescending(pk: string, prefix: string): Promise<Item[]> {
+    const { sdk, client } = await this.doc.get();
     const items: Item[] = [];
     let startKey: Item | undefined;
     for (let page = 0; page < MAX_QUERY_PAGES; page++) {
-      const command = new QueryCommand({
+      const command = new sdk.QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
@@ -63,7 +76,7 @@ export class DynamoDbTable {
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       });
-      const result = await this.guard('Query', this.doc.send(command));
+      const result = await this.guard('Query', client.send(command));
       items.push(...(result.Items ?? []));
       startKey = result.LastEvaluatedKey;
       if (startKey === undefined) break;
@@ -74,18 +87,20 @@ export class DynamoDbTable {
 
   /** Writes the item unless one with its key exists; false when it already existed. */
   async putIfAbsent(item: Item & { pk: string; sk: string }): Promise<boolean> {
-    const command = new PutCommand({
+    const { sdk, client } = await this.doc.get();
+    const command = new sdk.PutCommand({
       TableName: this.tableName,
       Item: item,
       ConditionExpression: 'attribute_not_exists(pk)',
     });
 
-    return (await this.whenConditionHolds('PutItem', this.doc.send(command))) !== undefined;
+    return (await this.whenConditionHolds('PutItem', client.send(command))) !== undefined;
   }
 
   /** Applies the update when its condition holds; returns the new item, else undefined. */
   async updateIf(pk: string, sk: string, request: ConditionalUpdate): Promise<Item | undefined> {
-    const command = new UpdateCommand({
+    const { sdk, client } = await this.doc.get();
+    const command = new sdk.UpdateCommand({
       TableName: this.tableName,
       Key: { pk, sk },
       UpdateExpression: request.update,
@@ -94,7 +109,7 @@ export class DynamoDbTable {
       ExpressionAttributeValues: request.values,
       ReturnValues: 'ALL_NEW',
     });
-    const result = await this.whenConditionHolds('UpdateItem', this.doc.send(command));
+    const result = await this.whenConditionHolds('UpdateItem', client.send(command));
 
     return result === undefined ? undefined : (result.Attributes ?? {});
   }

@@ -1,14 +1,13 @@
-import {
-  DescribeAvailabilityZonesCommand,
-  DescribeKeyPairsCommand,
-  DescribeRouteTablesCommand,
-  DescribeVpcsCommand,
-  EC2Client,
-  paginateDescribeSubnets,
-} from '@aws-sdk/client-ec2';
-import { DescribeKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import type * as Ec2Sdk from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type * as KmsSdk from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { CloudInventory } from '../../ports/cloud-inventory.ts';
 import { rethrowSdkError } from './classify-sdk-error.ts';
+import { loadOnce } from './load-once.ts';
+
+const loadEc2Sdk = loadOnce(() => import('@aws-sdk/client-ec2'));
+const loadKmsSdk = loadOnce(() => import('@aws-sdk/client-kms'));
 
 export interface AwsClientOptions {
   region: string;
@@ -44,8 +43,9 @@ export class Ec2CloudInventory implements CloudInventory {
   constructor(private readonly options: AwsClientOptions) {}
 
   async describeVpc(vpcId: string, region?: string): Promise<{ cidrBlocks: string[] } | undefined> {
+    const { sdk, client } = await this.ec2(region);
     const answer = await this.call('DescribeVpcs', () =>
-      this.ec2(region).send(new DescribeVpcsCommand({ VpcIds: [vpcId] })),
+      client.send(new sdk.DescribeVpcsCommand({ VpcIds: [vpcId] })),
     );
     const vpc = answer?.Vpcs?.[0];
     if (vpc === undefined) return undefined;
@@ -58,10 +58,11 @@ export class Ec2CloudInventory implements CloudInventory {
   }
 
   async listSubnetCidrs(vpcId: string, region?: string): Promise<string[]> {
+    const { sdk, client } = await this.ec2(region);
     const cidrs: string[] = [];
     try {
-      const pages = paginateDescribeSubnets(
-        { client: this.ec2(region) },
+      const pages = sdk.paginateDescribeSubnets(
+        { client },
         { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] },
       );
       for await (const page of pages) {
@@ -80,8 +81,9 @@ export class Ec2CloudInventory implements CloudInventory {
     routeTableId: string,
     region?: string,
   ): Promise<{ vpcId: string } | undefined> {
+    const { sdk, client } = await this.ec2(region);
     const answer = await this.call('DescribeRouteTables', () =>
-      this.ec2(region).send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
+      client.send(new sdk.DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
     );
     const vpcId = answer?.RouteTables?.[0]?.VpcId;
 
@@ -89,17 +91,19 @@ export class Ec2CloudInventory implements CloudInventory {
   }
 
   async keyPairExists(keyName: string, region?: string): Promise<boolean> {
+    const { sdk, client } = await this.ec2(region);
     const answer = await this.call('DescribeKeyPairs', () =>
-      this.ec2(region).send(new DescribeKeyPairsCommand({ KeyNames: [keyName] })),
+      client.send(new sdk.DescribeKeyPairsCommand({ KeyNames: [keyName] })),
     );
 
     return (answer?.KeyPairs ?? []).some((pair) => pair.KeyName === keyName);
   }
 
   async listAvailabilityZones(region: string): Promise<string[]> {
+    const { sdk, client } = await this.ec2(region);
     const answer = await this.call('DescribeAvailabilityZones', () =>
-      this.ec2(region).send(
-        new DescribeAvailabilityZonesCommand({
+      client.send(
+        new sdk.DescribeAvailabilityZonesCommand({
           Filters: [{ Name: 'state', Values: ['available'] }],
         }),
       ),
@@ -110,9 +114,9 @@ export class Ec2CloudInventory implements CloudInventory {
 
   /** DescribeKey says whether the key is enabled; a one-byte Encrypt proves we may use it. */
   async checkKmsKey(keyArn: string): Promise<{ usable: boolean; reason?: string }> {
-    const kms = this.kms(regionOfArn(keyArn) ?? this.options.region);
+    const { sdk, client: kms } = await this.kms(regionOfArn(keyArn) ?? this.options.region);
     try {
-      const described = await kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
+      const described = await kms.send(new sdk.DescribeKeyCommand({ KeyId: keyArn }));
       const metadata = described.KeyMetadata;
       if (metadata?.KeyState !== 'Enabled') {
         return {
@@ -126,7 +130,7 @@ export class Ec2CloudInventory implements CloudInventory {
         return { usable: false, reason: KEY_REFUSALS.InvalidKeyUsageException };
       }
       await kms.send(
-        new EncryptCommand({
+        new sdk.EncryptCommand({
           KeyId: keyArn,
           Plaintext: Uint8Array.of(0x6b),
           EncryptionContext: { purpose: 'kube-aws-validate' },
@@ -152,24 +156,29 @@ export class Ec2CloudInventory implements CloudInventory {
     }
   }
 
-  private ec2(region: string = this.options.region): EC2Client {
+  /** The EC2 client of a region; the SDK module loads on the first look-up, not at import. */
+  private async ec2(
+    region: string = this.options.region,
+  ): Promise<{ sdk: typeof Ec2Sdk; client: EC2Client }> {
+    const sdk = await loadEc2Sdk();
     let client = this.ec2Clients.get(region);
     if (client === undefined) {
-      client = new EC2Client(toClientConfig(this.options, region));
+      client = new sdk.EC2Client(toClientConfig(this.options, region));
       this.ec2Clients.set(region, client);
     }
 
-    return client;
+    return { sdk, client };
   }
 
-  private kms(region: string): KMSClient {
+  private async kms(region: string): Promise<{ sdk: typeof KmsSdk; client: KMSClient }> {
+    const sdk = await loadKmsSdk();
     let client = this.kmsClients.get(region);
     if (client === undefined) {
-      client = new KMSClient(toClientConfig(this.options, region));
+      client = new sdk.KMSClient(toClientConfig(this.options, region));
       this.kmsClients.set(region, client);
     }
 
-    return client;
+    return { sdk, client };
   }
 }
 

@@ -1,13 +1,12 @@
-import {
-  DecryptCommand,
-  EncryptCommand,
-  KMSClient,
-  KMSServiceException,
-  ReEncryptCommand,
-} from '@aws-sdk/client-kms';
+import type * as KmsSdk from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { DependencyError, InvariantError, ValidationError } from '../../lib/errors.ts';
 import { assertPlaintextWithinLimit, assetOfContext } from '../../pki/key-service-guards.ts';
 import type { EncryptionContext, KeyService } from '../../ports/key-service.ts';
+import { isServiceException } from './classify-sdk-error.ts';
+import { LazyClient, loadOnce } from './load-once.ts';
+
+const loadKmsSdk = loadOnce(() => import('@aws-sdk/client-kms'));
 
 export interface KmsKeyServiceOptions {
   /** Key ARN, key id or alias (`kmsKeyArn` of cluster.yaml). */
@@ -48,22 +47,26 @@ const RETRYABLE_ERRORS = new Set([
  */
 export class KmsKeyService implements KeyService {
   readonly keyId: string;
-  readonly #client: KMSClient;
+  readonly #client: LazyClient<typeof KmsSdk, KMSClient>;
 
   constructor(options: KmsKeyServiceOptions) {
     this.keyId = options.keyId;
-    this.#client = new KMSClient({
-      region: options.region,
-      endpoint: options.endpoint,
-      credentials: options.credentials,
-    });
+    this.#client = new LazyClient(
+      loadKmsSdk,
+      (sdk) =>
+        new sdk.KMSClient({
+          region: options.region,
+          endpoint: options.endpoint,
+          credentials: options.credentials,
+        }),
+    );
   }
 
   async encrypt(plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
     assertPlaintextWithinLimit(plaintext, context);
-    const output = await this.#send('Encrypt', context, () =>
-      this.#client.send(
-        new EncryptCommand({
+    const output = await this.#send('Encrypt', context, (sdk, client) =>
+      client.send(
+        new sdk.EncryptCommand({
           KeyId: this.keyId,
           Plaintext: plaintext,
           EncryptionContext: { ...context },
@@ -75,11 +78,11 @@ export class KmsKeyService implements KeyService {
   }
 
   async decrypt(ciphertext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
-    const output = await this.#send('Decrypt', context, () =>
-      this.#client.send(
+    const output = await this.#send('Decrypt', context, (sdk, client) =>
+      client.send(
         // No KeyId: a symmetric ciphertext names its key, and assets sealed before the cluster
         // moved to another kmsKeyArn must still open so they can be moved to the new key.
-        new DecryptCommand({ CiphertextBlob: ciphertext, EncryptionContext: { ...context } }),
+        new sdk.DecryptCommand({ CiphertextBlob: ciphertext, EncryptionContext: { ...context } }),
       ),
     );
 
@@ -91,9 +94,9 @@ export class KmsKeyService implements KeyService {
     from: EncryptionContext,
     to: EncryptionContext,
   ): Promise<Uint8Array> {
-    const output = await this.#send('ReEncrypt', to, () =>
-      this.#client.send(
-        new ReEncryptCommand({
+    const output = await this.#send('ReEncrypt', to, (sdk, client) =>
+      client.send(
+        new sdk.ReEncryptCommand({
           CiphertextBlob: ciphertext,
           SourceEncryptionContext: { ...from },
           DestinationKeyId: this.keyId,
@@ -108,10 +111,11 @@ export class KmsKeyService implements KeyService {
   async #send<T>(
     operation: KmsOperation,
     context: EncryptionContext,
-    call: () => Promise<T>,
+    call: (sdk: typeof KmsSdk, client: KMSClient) => Promise<T>,
   ): Promise<T> {
+    const { sdk, client } = await this.#client.get();
     try {
-      return await call();
+      return await call(sdk, client);
     } catch (error: unknown) {
       throw mapKmsError(error, operation, assetOfContext(context), this.keyId);
     }
@@ -130,7 +134,9 @@ export function mapKmsError(
   keyId: string,
 ): Error {
   const name = error instanceof Error ? error.name : 'UnknownError';
-  const status = error instanceof KMSServiceException ? error.$metadata.httpStatusCode : undefined;
+  const status = isServiceException(error)
+    ? (error as { $metadata: { httpStatusCode?: number } }).$metadata.httpStatusCode
+    : undefined;
   const detail = error instanceof Error ? error.message : String(error);
 
   if (KEY_SETUP_ERRORS.has(name)) {
@@ -153,7 +159,7 @@ export function mapKmsError(
       cause: error,
     });
   }
-  if (!(error instanceof KMSServiceException)) {
+  if (!isServiceException(error)) {
     // Network failures and timeouts never reached KMS's error handling: a retry may cure them.
     return new DependencyError(`kms ${operation} of asset ${asset} failed (received ${name})`, {
       cause: error,

@@ -1,12 +1,11 @@
-import {
-  GetHostedZoneCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  Route53Client,
-} from '@aws-sdk/client-route-53';
+import type * as Route53Sdk from '@aws-sdk/client-route-53';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { DnsZones, HostedZone } from '../../ports/dns-zones.ts';
 import { rethrowSdkError } from './classify-sdk-error.ts';
 import { type AwsClientOptions, toClientConfig } from './ec2-cloud-inventory.ts';
+import { LazyClient, loadOnce } from './load-once.ts';
+
+const loadRoute53Sdk = loadOnce(() => import('@aws-sdk/client-route-53'));
 
 /** Zones sharing one name (public and private) are few; a bound keeps a bad answer finite. */
 const MAX_PAGES = 10;
@@ -14,21 +13,25 @@ const ZONE_ID_PREFIX = '/hostedzone/';
 
 /** The Validate state's Route 53 look-ups. Names are compared without case and final dot. */
 export class Route53DnsZones implements DnsZones {
-  private readonly client: Route53Client;
+  private readonly client: LazyClient<typeof Route53Sdk, Route53Client>;
 
   constructor(options: AwsClientOptions) {
-    this.client = new Route53Client(toClientConfig(options, options.region));
+    this.client = new LazyClient(
+      loadRoute53Sdk,
+      (sdk) => new sdk.Route53Client(toClientConfig(options, options.region)),
+    );
   }
 
   async findZonesByName(name: string): Promise<HostedZone[]> {
+    const { sdk, client } = await this.client.get();
     const wanted = normaliseName(name);
     const zones: HostedZone[] = [];
     let dnsName: string | undefined = name;
     let hostedZoneId: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const answer = await this.send('ListHostedZonesByName', () =>
-        this.client.send(
-          new ListHostedZonesByNameCommand({ DNSName: dnsName, HostedZoneId: hostedZoneId }),
+        client.send(
+          new sdk.ListHostedZonesByNameCommand({ DNSName: dnsName, HostedZoneId: hostedZoneId }),
         ),
       );
       // Zones come sorted by name from DNSName on: once a name differs, no later one matches.
@@ -46,8 +49,9 @@ export class Route53DnsZones implements DnsZones {
   }
 
   async getZone(id: string): Promise<HostedZone | undefined> {
+    const { sdk, client } = await this.client.get();
     try {
-      const answer = await this.client.send(new GetHostedZoneCommand({ Id: bareZoneId(id) }));
+      const answer = await client.send(new sdk.GetHostedZoneCommand({ Id: bareZoneId(id) }));
       return answer.HostedZone === undefined ? undefined : toHostedZone(answer.HostedZone);
     } catch (error: unknown) {
       const name = (error as { name?: unknown } | null)?.name;
@@ -60,9 +64,10 @@ export class Route53DnsZones implements DnsZones {
     zoneId: string,
     name: string,
   ): Promise<{ type: string; values: string[] } | undefined> {
+    const { sdk, client } = await this.client.get();
     const answer = await this.send('ListResourceRecordSets', () =>
-      this.client.send(
-        new ListResourceRecordSetsCommand({
+      client.send(
+        new sdk.ListResourceRecordSetsCommand({
           HostedZoneId: bareZoneId(zoneId),
           StartRecordName: name,
           MaxItems: 10,

@@ -1,12 +1,8 @@
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import { rethrowSdkError } from './classify-sdk-error.ts';
+import { LazyClient, loadOnce } from './load-once.ts';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -22,13 +18,15 @@ export interface S3ObjectStoreOptions {
   templateUrlStyle?: 'virtual-hosted' | 'path';
 }
 
+const loadS3Sdk = loadOnce(() => import('@aws-sdk/client-s3'));
+
 /** Bounded listing: 1,000 keys a page, at most 1,000 pages. */
 const MAX_LIST_PAGES = 1000;
 
 /** The artefacts and submissions store over S3 (real S3, moto or s3rver). */
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
-  private readonly client: S3Client;
+  private readonly client: LazyClient<typeof S3Sdk, S3Client>;
   private readonly region: string;
   private readonly templateUrlStyle: 'virtual-hosted' | 'path';
 
@@ -36,7 +34,7 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = options.bucket;
     this.region = options.region;
     this.templateUrlStyle = options.templateUrlStyle ?? 'virtual-hosted';
-    this.client = new S3Client({
+    const config: S3ClientConfig = {
       region: options.region,
       endpoint: options.endpoint,
       credentials: options.credentials,
@@ -45,7 +43,8 @@ export class S3ObjectStore implements ObjectStore {
       // which s3rver stores verbatim (the framing ends up inside the object).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    };
+    this.client = new LazyClient(loadS3Sdk, (sdk) => new sdk.S3Client(config));
   }
 
   destroy(): void {
@@ -57,9 +56,10 @@ export class S3ObjectStore implements ObjectStore {
     body: string | Uint8Array,
     contentType: string,
   ): Promise<{ versionId?: string }> {
+    const { sdk, client } = await this.client.get();
     try {
-      const result = await this.client.send(
-        new PutObjectCommand({
+      const result = await client.send(
+        new sdk.PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
@@ -74,10 +74,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    const { sdk, client } = await this.client.get();
     try {
-      const result = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
-      );
+      const result = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (result.Body === undefined) return new Uint8Array();
 
       return await result.Body.transformToByteArray();
@@ -88,12 +87,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    const { sdk, client } = await this.client.get();
     const keys: string[] = [];
     let token: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       try {
-        const result = await this.client.send(
-          new ListObjectsV2Command({
+        const result = await client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix,
             ContinuationToken: token,

@@ -1,14 +1,8 @@
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import type * as SfnSdk from '@aws-sdk/client-sfn';
+import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionDescription, ExecutionEvent, Workflow } from '../../ports/workflow.ts';
 import { rethrowSdkError } from './classify-sdk-error.ts';
+import { LazyClient, loadOnce } from './load-once.ts';
 
 export interface SfnWorkflowOptions {
   stateMachineArn: string;
@@ -17,19 +11,25 @@ export interface SfnWorkflowOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
+const loadSfnSdk = loadOnce(() => import('@aws-sdk/client-sfn'));
+
 /** Bounded history reads: 1,000 events a page, at most 100 pages (the run is ~30 states). */
 const MAX_HISTORY_PAGES = 100;
 
 /** Step Functions as the workflow: execution names make a repeated start a no-op. */
 export class SfnWorkflow implements Workflow {
-  private readonly client: SFNClient;
+  private readonly client: LazyClient<typeof SfnSdk, SFNClient>;
 
   constructor(private readonly options: SfnWorkflowOptions) {
-    this.client = new SFNClient({
-      region: options.region,
-      endpoint: options.endpoint,
-      credentials: options.credentials,
-    });
+    this.client = new LazyClient(
+      loadSfnSdk,
+      (sdk) =>
+        new sdk.SFNClient({
+          region: options.region,
+          endpoint: options.endpoint,
+          credentials: options.credentials,
+        }),
+    );
   }
 
   destroy(): void {
@@ -37,9 +37,10 @@ export class SfnWorkflow implements Workflow {
   }
 
   async start(name: string, input: unknown): Promise<{ executionArn: string }> {
+    const { sdk, client } = await this.client.get();
     try {
-      const started = await this.client.send(
-        new StartExecutionCommand({
+      const started = await client.send(
+        new sdk.StartExecutionCommand({
           stateMachineArn: this.options.stateMachineArn,
           name,
           input: JSON.stringify(input),
@@ -51,7 +52,7 @@ export class SfnWorkflow implements Workflow {
           started.executionArn ?? deriveExecutionArn(this.options.stateMachineArn, name),
       };
     } catch (error: unknown) {
-      if (!(error instanceof ExecutionAlreadyExists))
+      if (!(error instanceof sdk.ExecutionAlreadyExists))
         rethrowSdkError(error, 'sfn', 'StartExecution');
     }
 
@@ -63,8 +64,9 @@ export class SfnWorkflow implements Workflow {
   }
 
   async describe(executionArn: string): Promise<ExecutionDescription | undefined> {
+    const { sdk, client } = await this.client.get();
     try {
-      const found = await this.client.send(new DescribeExecutionCommand({ executionArn }));
+      const found = await client.send(new sdk.DescribeExecutionCommand({ executionArn }));
       const status = (found.status ?? 'RUNNING') as ExecutionDescription['status'];
 
       return {
@@ -74,23 +76,24 @@ export class SfnWorkflow implements Workflow {
         ...(found.stopDate ? { stoppedAt: found.stopDate.toISOString() } : {}),
       };
     } catch (error: unknown) {
-      if (error instanceof ExecutionDoesNotExist) return undefined;
+      if (error instanceof sdk.ExecutionDoesNotExist) return undefined;
       rethrowSdkError(error, 'sfn', 'DescribeExecution');
     }
   }
 
   async history(executionArn: string): Promise<ExecutionEvent[]> {
+    const { sdk, client } = await this.client.get();
     const raw: HistoryEvent[] = [];
     let nextToken: string | undefined;
     for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
       try {
-        const answer = await this.client.send(
-          new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
+        const answer = await client.send(
+          new sdk.GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
         );
         raw.push(...(answer.events ?? []));
         nextToken = answer.nextToken;
       } catch (error: unknown) {
-        if (error instanceof ExecutionDoesNotExist) return [];
+        if (error instanceof sdk.ExecutionDoesNotExist) return [];
         rethrowSdkError(error, 'sfn', 'GetExecutionHistory');
       }
       if (nextToken === undefined) break;

@@ -1,7 +1,4 @@
-import {
-  DescribeChangeSetCommand,
-  type DescribeChangeSetCommandOutput,
-} from '@aws-sdk/client-cloudformation';
+import type { DescribeChangeSetCommandOutput } from '@aws-sdk/client-cloudformation';
 import { DependencyError } from '../../lib/errors.ts';
 import type { CloudFormationCall } from './cloudformation-diagnosis.ts';
 
@@ -57,10 +54,11 @@ function describe(
 ): Promise<DescribeChangeSetCommandOutput> {
   return call<DescribeChangeSetCommandOutput>(
     'DescribeChangeSet',
-    new DescribeChangeSetCommand({
-      StackName: stackName,
-      ChangeSetName: changeSetId,
-      NextToken: nextToken,
-    }),
+    (sdk) =>
+      new sdk.DescribeChangeSetCommand({
+        StackName: stackName,
+        ChangeSetName: changeSetId,
+        NextToken: nextToken,
+      }),
   );
 }
