@@ -56,6 +56,9 @@ export function describeSchemaIssue(issue: z.core.$ZodIssue, input: unknown): Sc
 export function formatReceived(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
+  // YAML 1.1 reads an unquoted 2001-12-14 as a timestamp and !!binary as bytes.
+  if (value instanceof Date) return 'a date';
+  if (value instanceof Uint8Array) return 'binary data';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') {
     const text = value.length > 128 ? `${value.slice(0, 125)}...` : value;

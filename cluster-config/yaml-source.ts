@@ -11,6 +11,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { escapeControlCharacters } from './escape-control-characters.ts';
+import { findUnsupportedTag } from './find-unsupported-tag.ts';
 
 /**
  * Reading cluster.yaml safely: size, encoding, nesting and alias limits are enforced before or
@@ -185,7 +186,7 @@ export function parseYamlSource(text: string): ParsedYaml {
   }
   if (problems.length > 0) return { locator, problems };
 
-  collectStructureProblems(doc.contents, [], 0, locator, problems);
+  collectStructureProblems(doc.contents, [], 0, { source: text, locator, problems });
   if (problems.some((problem) => problem.rule === 'nesting-too-deep')) return { locator, problems };
 
   try {
@@ -206,13 +207,20 @@ export function parseYamlSource(text: string): ParsedYaml {
   }
 }
 
+interface StructureWalk {
+  source: string;
+  locator: SourceLocator;
+  problems: SourceProblem[];
+}
+
 function collectStructureProblems(
   node: unknown,
   path: ConfigPath,
   depth: number,
-  locator: SourceLocator,
-  problems: SourceProblem[],
+  walk: StructureWalk,
 ): void {
+  const { locator, problems } = walk;
+  checkTag(node, path, walk);
   if (depth > MAX_NESTING_DEPTH) {
     const range = (node as Node).range;
     problems.push({
@@ -225,7 +233,7 @@ function collectStructureProblems(
   }
   if (isSeq(node)) {
     node.items.forEach((item, index) => {
-      collectStructureProblems(item, [...path, index], depth + 1, locator, problems);
+      collectStructureProblems(item, [...path, index], depth + 1, walk);
     });
     return;
   }
@@ -245,6 +253,7 @@ function collectStructureProblems(
       continue;
     }
     const keyPath = [...path, keyText];
+    checkTag(pair.key, keyPath, walk);
     if (seen.has(keyText)) {
       problems.push({
         rule: 'duplicate-key',
@@ -254,8 +263,21 @@ function collectStructureProblems(
       });
     }
     seen.add(keyText);
-    collectStructureProblems(pair.value, keyPath, depth + 1, locator, problems);
+    collectStructureProblems(pair.value, keyPath, depth + 1, walk);
   }
+}
+
+function checkTag(node: unknown, path: ConfigPath, walk: StructureWalk): void {
+  const tag = findUnsupportedTag(node, walk.source);
+  if (tag === undefined) return;
+  walk.problems.push({
+    rule: 'unknown-tag',
+    message:
+      `${formatPath(path) || 'document'} must not carry a YAML tag other than the core ones such ` +
+      `as !!str (received ${escapeControlCharacters(tag.text)}); remove the tag`,
+    path,
+    position: walk.locator.positionOf(tag.offset),
+  });
 }
 
 /** Turns config paths into positions in the user's file. */
