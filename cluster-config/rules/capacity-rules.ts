@@ -52,6 +52,12 @@ const VOLUME_LIMITS: Readonly<Record<VolumeType, VolumeLimits>> = {
 
 const NODE_POOL_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SPOT_PRICE_TEXT = /^\d+(\.\d+)?$/;
+/**
+ * A hundred years. X.509 writes dates after 2049 as GeneralizedTime, which ends at 9999-12-31,
+ * and JavaScript dates stop at +275760: a larger figure would break certificate issuance, or issue
+ * a certificate that openssl cannot read.
+ */
+export const MAX_TLS_DURATION_DAYS = 36_500;
 const MAX_STACK_TAGS = 50;
 
 export function checkCapacity(context: RuleContext): void {
@@ -241,11 +247,16 @@ function checkTlsDurations(context: RuleContext): void {
   const { tlsCADurationDays, tlsCertDurationDays } = context.config;
   for (const key of ['tlsCADurationDays', 'tlsCertDurationDays'] as const) {
     const days = context.config[key];
-    if (days < 1) {
-      context.error('tls-duration', [key], `${key} must be at least 1 day (received ${days})`);
+    if (days < 1 || days > MAX_TLS_DURATION_DAYS) {
+      context.error(
+        'tls-duration',
+        [key],
+        `${key} must be from 1 to ${MAX_TLS_DURATION_DAYS} days (received ${days})`,
+      );
     }
   }
-  if (tlsCertDurationDays > tlsCADurationDays && tlsCADurationDays >= 1) {
+  const caInRange = tlsCADurationDays >= 1 && tlsCADurationDays <= MAX_TLS_DURATION_DAYS;
+  if (tlsCertDurationDays > tlsCADurationDays && caInRange) {
     context.error(
       'tls-duration-order',
       ['tlsCertDurationDays'],
