@@ -10,6 +10,7 @@ import {
 import { checkKeys, isPlainMapping } from './check-keys.ts';
 import { describeSchemaIssue, formatReceived } from './describe-schema-issue.ts';
 import { completeConfig, normaliseBeforeRules } from './normalise-config.ts';
+import { checkAwsValues } from './rules/aws-value-rules.ts';
 import { checkCapacity } from './rules/capacity-rules.ts';
 import { checkDns } from './rules/dns-rules.ts';
 import { checkIdentity } from './rules/identity-rules.ts';
@@ -37,7 +38,7 @@ const FATAL_SOURCE_RULES = new Set([
   'yaml-alias-limit',
   'non-scalar-key',
 ]);
-const SEMANTIC_RULES = [checkIdentity, checkDns, checkNetwork, checkCapacity];
+const SEMANTIC_RULES = [checkIdentity, checkDns, checkNetwork, checkCapacity, checkAwsValues];
 
 /**
  * The offline validation of a cluster.yaml: syntax, keys, types and every semantic rule, all

@@ -9,6 +9,8 @@ import { z } from 'zod';
 const VolumeTypeSchema = z.enum(['standard', 'gp2', 'gp3', 'io1', 'io2']);
 /** EBS volumes hold 1 GiB to 16 TiB; a root volume needs room for the OS image. */
 const RootVolumeSizeSchema = z.int().min(8).max(16384);
+/** Far above any kube-aws cluster; keeps a typo such as 10000000 from reaching Auto Scaling. */
+const MAX_NODES = 1000;
 
 export const SubnetSchema = z.strictObject({
   availabilityZone: z.string().describe('Availability zone of the subnet, e.g. us-east-1a'),
@@ -17,14 +19,24 @@ export const SubnetSchema = z.strictObject({
 
 export const NodePoolSchema = z.strictObject({
   name: z.string().describe('DNS-label name of the pool, unique in the cluster'),
-  count: z.int().min(0).default(1).describe('Desired number of nodes'),
+  count: z.int().min(0).max(MAX_NODES).default(1).describe('Desired number of nodes'),
   instanceType: z.string().default('t3.medium'),
   rootVolumeSize: RootVolumeSizeSchema.default(30).describe('Root volume size in GiB'),
   rootVolumeType: VolumeTypeSchema.default('gp3'),
   rootVolumeIOPS: z.int().min(0).default(0).describe('Provisioned IOPS; 0 for the default'),
   spotPrice: z.union([z.string(), z.number()]).optional().describe('Maximum spot price in USD'),
-  minSize: z.int().min(0).optional().describe('Auto Scaling group minimum, at most count'),
-  maxSize: z.int().min(0).optional().describe('Auto Scaling group maximum, at least count'),
+  minSize: z
+    .int()
+    .min(0)
+    .max(MAX_NODES)
+    .optional()
+    .describe('Auto Scaling group minimum, at most count'),
+  maxSize: z
+    .int()
+    .min(0)
+    .max(MAX_NODES)
+    .optional()
+    .describe('Auto Scaling group maximum, at least count'),
 });
 
 export const ClusterConfigSchema = z.strictObject({
@@ -61,7 +73,7 @@ export const ClusterConfigSchema = z.strictObject({
   etcdDataVolumeType: VolumeTypeSchema.default('gp3'),
   etcdDataVolumeIOPS: z.int().min(0).default(0),
 
-  workerCount: z.int().min(0).default(1),
+  workerCount: z.int().min(0).max(MAX_NODES).default(1),
   workerInstanceType: z.string().default('t3.medium'),
   workerRootVolumeSize: RootVolumeSizeSchema.default(30),
   workerRootVolumeType: VolumeTypeSchema.default('gp3'),

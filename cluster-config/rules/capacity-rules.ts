@@ -5,7 +5,7 @@ import type { ConfigPath } from '../yaml-source.ts';
 import { formatPath } from '../yaml-source.ts';
 import type { RuleContext } from './rule-context.ts';
 
-/** Counts, volumes, spot prices, node pools, TLS lifetimes and stack tags. */
+/** Counts, volumes, spot prices, node pools and TLS lifetimes. */
 
 type VolumeType = ClusterConfig['workerRootVolumeType'];
 
@@ -51,14 +51,14 @@ const VOLUME_LIMITS: Readonly<Record<VolumeType, VolumeLimits>> = {
 };
 
 const NODE_POOL_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const SPOT_PRICE_TEXT = /^\d+(\.\d+)?$/;
+/** Dollars per instance-hour: up to 999 with up to six decimals covers every EC2 price. */
+const SPOT_PRICE_TEXT = /^\d{1,3}(\.\d{1,6})?$/;
 /**
  * A hundred years. X.509 writes dates after 2049 as GeneralizedTime, which ends at 9999-12-31,
  * and JavaScript dates stop at +275760: a larger figure would break certificate issuance, or issue
  * a certificate that openssl cannot read.
  */
 export const MAX_TLS_DURATION_DAYS = 36_500;
-const MAX_STACK_TAGS = 50;
 
 export function checkCapacity(context: RuleContext): void {
   const { config } = context;
@@ -92,7 +92,6 @@ export function checkCapacity(context: RuleContext): void {
   checkSpotPrice(context, ['workerSpotPrice'], config.workerSpotPrice);
   checkNodePools(context);
   checkTlsDurations(context);
-  checkStackTags(context);
 }
 
 interface VolumeInput {
@@ -160,17 +159,15 @@ function checkSpotPrice(
   price: string | number | undefined,
 ): void {
   if (price === undefined || price === '') return;
-  const valid =
-    typeof price === 'number'
-      ? Number.isFinite(price) && price > 0
-      : SPOT_PRICE_TEXT.test(price) && Number(price) > 0;
-  if (!valid) {
-    context.error(
-      'spot-price-format',
-      path,
-      `${formatPath(path)} must be a positive price in US dollars such as 0.05 (received ${formatReceived(price)})`,
-    );
-  }
+  // A number is judged as written: 1e-7 or 1e21 is not a dollar amount EC2 takes.
+  const text = typeof price === 'number' ? String(price) : price;
+  if (SPOT_PRICE_TEXT.test(text) && Number(text) > 0) return;
+  context.error(
+    'spot-price-format',
+    path,
+    `${formatPath(path)} must be a positive price in US dollars such as 0.05, with at most 3 ` +
+      `digits before the point and 6 after (received ${formatReceived(price)})`,
+  );
 }
 
 function checkNodePools(context: RuleContext): void {
@@ -264,40 +261,5 @@ function checkTlsDurations(context: RuleContext): void {
         `of the CA that signs the certificates (received ${tlsCertDurationDays})`,
       [['tlsCADurationDays']],
     );
-  }
-}
-
-/** https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Tag.html */
-function checkStackTags(context: RuleContext): void {
-  const entries = Object.entries(context.config.stackTags);
-  if (entries.length > MAX_STACK_TAGS) {
-    context.error(
-      'stack-tags-count',
-      ['stackTags'],
-      `stackTags must hold at most ${MAX_STACK_TAGS} tags (received ${entries.length})`,
-    );
-  }
-  for (const [key, value] of entries) {
-    const path = ['stackTags', key];
-    if (key.toLowerCase().startsWith('aws:')) {
-      context.error(
-        'stack-tag-key',
-        path,
-        `${formatPath(path)} must not start with aws:, which AWS reserves`,
-      );
-    } else if (key.length < 1 || key.length > 128) {
-      context.error(
-        'stack-tag-key',
-        path,
-        `${formatPath(path)} must have a key of 1 to 128 characters`,
-      );
-    }
-    if (value.length > 256) {
-      context.error(
-        'stack-tag-value',
-        path,
-        `${formatPath(path)} must be at most 256 characters (received ${value.length} characters)`,
-      );
-    }
   }
 }

@@ -16,6 +16,18 @@ export function isDnsName(name: string): boolean {
   return bare.split('.').every((label) => DNS_LABEL.test(label));
 }
 
+/**
+ * A name clients can resolve to the API server: two labels at least, a top-level label that is
+ * not all digits (so no IPv4 address), and not localhost, which every client resolves to itself.
+ */
+export function isPublicDnsName(name: string): boolean {
+  if (!isDnsName(name)) return false;
+  const labels = trimDot(name).toLowerCase().split('.');
+  const top = labels[labels.length - 1] ?? '';
+
+  return labels.length >= 2 && !/^\d+$/.test(top) && top !== 'localhost';
+}
+
 /** Whether `name` is the zone apex or below it, label by label, ignoring case and final dots. */
 export function describeNameInZone(name: string, zone: string): 'apex' | 'inside' | 'outside' {
   const nameLabels = trimDot(name).toLowerCase().split('.');
@@ -34,12 +46,13 @@ function trimDot(name: string): string {
 export function checkDns(context: RuleContext): void {
   const { config } = context;
   const { externalDNSName, hostedZone, hostedZoneId, createRecordSet, recordSetTTL } = config;
-  if (externalDNSName !== '' && !isDnsName(externalDNSName)) {
+  if (externalDNSName !== '' && !isPublicDnsName(externalDNSName)) {
     context.error(
       'dns-name-format',
       ['externalDNSName'],
-      `externalDNSName must be a DNS name of letters, digits and hyphens in dot-separated ` +
-        `labels (received ${formatReceived(externalDNSName)})`,
+      `externalDNSName must be a DNS name of letters, digits and hyphens in at least two ` +
+        `dot-separated labels such as api.example.com, not an IP address or localhost ` +
+        `(received ${formatReceived(externalDNSName)})`,
     );
   }
   if (hostedZone !== '' && !isDnsName(hostedZone)) {

@@ -39,9 +39,6 @@ export function checkIdentity(context: RuleContext): void {
       `region must be an AWS region name such as us-east-1 (received ${formatReceived(config.region)})`,
     );
   }
-  if (config.keyName.length > 255) {
-    context.error('key-name-length', ['keyName'], 'keyName must be at most 255 characters');
-  }
   for (const [key, { pattern, example }] of Object.entries(RESOURCE_ID_PATTERNS)) {
     const value = config[key as keyof typeof RESOURCE_ID_PATTERNS];
     if (value !== '' && !pattern.test(value)) {

@@ -25,7 +25,7 @@ describe('YAML tags in cluster.yaml', () => {
     ['keyName: !foo x', '5:10 keyName', '!foo'],
     ['keyName: &k !bar x', '5:13 keyName', '!bar'],
     ['keyName: k\n!baz workerCount: 1', '6:1 workerCount', '!baz'],
-    ['keyName: k\nsshAuthorizedKeys: [!q x]', '6:21 sshAuthorizedKeys[0]', '!q'],
+    ['keyName: k\nstackTags: {a: !q x}', '6:16 stackTags.a', '!q'],
     ['keyName: k\nstackTags: !!set {a}', '6:12 stackTags', '!!set'],
   ])('refuses the tag in %j at its position', (line, where, tag) => {
     expect(errors(`${BASE}${line}\n`)).toEqual([
