@@ -2,6 +2,7 @@ import { readLiveBackend } from '../embedded/backend-file.ts';
 import type { RecoveryReport } from '../embedded/record-interrupted-runs.ts';
 import { resolveStateDir } from '../embedded/state-dir.ts';
 import { logger } from '../lib/logger.ts';
+import type { RuntimeConfig } from '../lib/runtime-config.ts';
 import type { CliIo } from './cli-io.ts';
 
 export interface BackendSession {
@@ -13,6 +14,10 @@ export interface BackendSession {
    * FAILED with `cause`, releasing the lock. A backend elsewhere keeps running on its own.
    */
   interrupt?: (cause: string) => Promise<Array<{ cluster: string; revision: number }>>;
+  /** `aws` when this process runs the workflow with the AWS adapters (applies are real). */
+  mode?: 'aws' | 'embedded' | 'remote';
+  /** The AWS resources in AWS mode, for messages that name them. */
+  awsConfig?: Readonly<RuntimeConfig>;
   close(): Promise<void>;
 }
 
@@ -23,6 +28,8 @@ export interface BackendSession {
 export async function openBackendSession(
   flags: { api?: string | undefined; 'state-dir'?: string | undefined },
   io: CliIo,
+  /** In AWS mode, preview the stack change instead of applying it (render --export). */
+  options: { previewOnly?: boolean } = {},
 ): Promise<BackendSession> {
   if (flags.api !== undefined) {
     return {
@@ -33,6 +40,11 @@ export async function openBackendSession(
   }
   const stateDir = resolveStateDir(flags['state-dir'], io.env, io.cwd);
   const live = await readLiveBackend(stateDir);
+  if (live === undefined) {
+    const { readAwsModeConfig } = await import('../embedded/start-aws-backend.ts');
+    const config = readAwsModeConfig(io.env);
+    if (config !== undefined) return openAwsSession(config, stateDir, io, options);
+  }
   if (live !== undefined) {
     return {
       apiUrl: live.apiUrl,
@@ -52,6 +64,7 @@ export async function openBackendSession(
   return {
     apiUrl: backend.apiUrl,
     description: `embedded backend in this process (state in ${stateDir})`,
+    mode: 'embedded',
     interrupt: (cause) => backend.interrupt(cause),
     close: () => backend.stop(),
   };
@@ -73,6 +86,32 @@ export function describeRecovery(recovery: RecoveryReport): string[] {
         `recovered: queued revision ${revision} of cluster ${cluster} started`,
     ),
   ];
+}
+
+/** The same ASL in this process with the AWS adapters: what "unless AWS is configured" means. */
+async function openAwsSession(
+  config: Readonly<RuntimeConfig>,
+  stateDir: string,
+  io: CliIo,
+  options: { previewOnly?: boolean },
+): Promise<BackendSession> {
+  if (io.env.KUBE_AWS_LOG_LEVEL === undefined) logger.setLogLevel('ERROR');
+  const { describeAwsMode, startAwsBackend } = await import('../embedded/start-aws-backend.ts');
+  const backend = await startAwsBackend({
+    stateDir,
+    apiPort: 0,
+    config,
+    previewOnly: options.previewOnly === true,
+  });
+
+  return {
+    apiUrl: backend.apiUrl,
+    description: describeAwsMode(config, io.env, options.previewOnly === true),
+    mode: 'aws',
+    awsConfig: config,
+    interrupt: (cause) => backend.interrupt(cause),
+    close: () => backend.stop(),
+  };
 }
 
 export interface ApiAnswer {

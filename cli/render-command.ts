@@ -2,7 +2,12 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
-import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
+import {
+  type BackendSession,
+  callApi,
+  describeApiError,
+  openBackendSession,
+} from './backend-session.ts';
 import { type CliIo, EXIT, InterruptedError, UsageError } from './cli-io.ts';
 import { followExecution } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
@@ -32,8 +37,9 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
   const input = await readInputFile(positionals[0]!, io);
 
   const interruptions = io.watchInterruptions?.();
-  const session = await openBackendSession(values, io);
+  const session = await openBackendSession(values, io, { previewOnly: true });
   try {
+    io.out(`using ${session.description}\n`);
     const answer = await callApi(session, 'POST', '/clusters', {
       text: input.text,
       contentType: 'application/yaml',
@@ -77,8 +83,9 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
     await writeFile(temporary, formatTemplate(template.body), { mode: 0o600 });
     await rename(temporary, target);
     io.out(
-      `${path.relative(io.cwd, target) || target} written from revision ${revision} (${finished.status})\n`,
+      `${path.relative(io.cwd, target) || target} written from revision ${revision} (${finished.status}; the revision is recorded, see kube-aws history ${cluster})\n`,
     );
+    io.out(`${describeExport(session)}\n`);
 
     return EXIT.ok;
   } catch (error: unknown) {
@@ -99,6 +106,18 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
     interruptions?.dispose();
     await session.close();
   }
+}
+
+/** Whether the written template can be deployed as it is, and why. */
+function describeExport(session: BackendSession): string {
+  if (session.awsConfig !== undefined) {
+    return `deployable: assets are ciphertext of KMS key ${session.awsConfig.assetKeyArn} and userdata is in s3://${session.awsConfig.artifactsBucket}; deploy with aws cloudformation deploy --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM`;
+  }
+  if (session.mode === 'embedded') {
+    return 'review copy, not deployable: assets are encrypted with the local key of the state dir and userdata is in the local bucket; set the KUBE_AWS_* variables for a deployable export (see README, AWS mode)';
+  }
+
+  return `written from the ${session.description}`;
 }
 
 /** Stable two-space JSON, so equal templates give equal files. */

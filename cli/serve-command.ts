@@ -2,11 +2,17 @@ import { parseArgs } from 'node:util';
 import { readLiveBackend, removeBackendFile, writeBackendFile } from '../embedded/backend-file.ts';
 import { describeEmbeddedBackend } from '../embedded/describe-embedded-backend.ts';
 import {
+  describeAwsMode,
+  readAwsModeConfig,
+  startAwsBackend,
+} from '../embedded/start-aws-backend.ts';
+import {
   ARTIFACTS_BUCKET,
   SUBMISSIONS_BUCKET,
   startEmbeddedBackend,
 } from '../embedded/start-embedded-backend.ts';
 import { resolveStateDir } from '../embedded/state-dir.ts';
+import type { RuntimeConfig } from '../lib/runtime-config.ts';
 import { type CliIo, EXIT, UsageError } from './cli-io.ts';
 
 /** `kube-aws serve`: the embedded backend until SIGINT or SIGTERM; what `npm start` runs. */
@@ -33,6 +39,8 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     );
     return EXIT.failed;
   }
+  const awsConfig = readAwsModeConfig(io.env);
+  if (awsConfig !== undefined) return serveAwsMode(awsConfig, stateDir, apiPort, io);
   const backend = await startEmbeddedBackend({ stateDir, apiPort, s3Port });
   await writeBackendFile(stateDir, {
     pid: process.pid,
@@ -46,13 +54,45 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     describeEmbeddedBackend({ apiUrl: backend.apiUrl, s3Endpoint: backend.s3Endpoint, stateDir }),
   );
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await waitForStopSignal();
   io.out(`received ${signal}; finishing runs in progress and stopping\n`);
   await backend.stop();
   await removeBackendFile(stateDir);
+  io.out('stopped\n');
+
+  return EXIT.ok;
+}
+
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+/**
+ * The HTTP API over the AWS adapters, the workflow run in this process. Uploads to the real
+ * submissions bucket reach the deployed S3 trigger, not this process, so no S3 endpoint here.
+ */
+async function serveAwsMode(
+  config: Readonly<RuntimeConfig>,
+  stateDir: string,
+  apiPort: number,
+  io: CliIo,
+): Promise<number> {
+  const backend = await startAwsBackend({ stateDir, apiPort, config });
+  io.out(`kube-aws backend, ${describeAwsMode(config, io.env)}
+  HTTP API     ${backend.apiUrl}
+  state        ${stateDir}  (execution histories)
+
+Submit over HTTP:
+  curl -X POST --data-binary @examples/cluster.yaml -H 'Content-Type: application/yaml' ${backend.apiUrl}/clusters
+
+Stop with Ctrl-C.
+`);
+  const signal = await waitForStopSignal();
+  io.out(`received ${signal}; finishing runs in progress and stopping\n`);
+  await backend.stop();
   io.out('stopped\n');
 
   return EXIT.ok;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
+import { ENV } from '../lib/env-names.ts';
 import type { ExecutionEvent } from '../ports/workflow.ts';
 import type { ValidationReport } from '../schemas/finding.ts';
 import type { Revision } from '../schemas/revision.ts';
@@ -187,7 +188,9 @@ function printOutcome(revision: Revision, seconds: number, io: CliIo): void {
     io.out(
       'nothing was deployed: the embedded backend computes the change and records it as PLANNED.\n',
     );
-    io.out('Point AWS_ENDPOINT_URL or AWS credentials at an account (see README) to apply it.\n');
+    io.out(
+      `To apply for real, set AWS credentials, ${ENV.region}, ${ENV.artifactsBucket}, ${ENV.submissionsBucket}, ${ENV.revisionsTable} and ${ENV.assetKeyArn} (AWS_ENDPOINT_URL for an emulator); see README, AWS mode.\n`,
+    );
   }
   const preview = describeChangePreview(revision.changeSummary);
   if (preview !== '') io.out(`change preview:\n${preview}\n`);

@@ -1,0 +1,124 @@
+import { mkdir } from 'node:fs/promises';
+import { createAwsDeps } from '../adapters/aws/create-aws-deps.ts';
+import { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
+import { PreviewDeployer } from '../adapters/embedded/preview-deployer.ts';
+import { ENV } from '../lib/env-names.ts';
+import { type RuntimeConfig, readRuntimeConfig } from '../lib/runtime-config.ts';
+import type { Deps } from '../pipeline/deps.ts';
+import { runTask } from '../pipeline/run-task.ts';
+import { recordRunsFailed } from './record-interrupted-runs.ts';
+import { startApiServer } from './start-api-server.ts';
+import { lockStateDir } from './state-dir-lock.ts';
+
+/** The variables whose presence means "AWS is configured" for the CLI and `serve`. */
+const AWS_MODE_VARIABLES = [
+  ENV.artifactsBucket,
+  ENV.submissionsBucket,
+  ENV.revisionsTable,
+  ENV.assetKeyArn,
+] as const;
+
+/**
+ * The runtime config when the environment names the product's AWS resources, else undefined
+ * (embedded mode). The state machine runs in this process, so its ARN may be absent: a clearly
+ * local placeholder stands in, and nothing ever calls it.
+ */
+export function readAwsModeConfig(env: NodeJS.ProcessEnv): Readonly<RuntimeConfig> | undefined {
+  if (!AWS_MODE_VARIABLES.some((name) => env[name] !== undefined)) return undefined;
+  const region = env[ENV.region] ?? 'us-east-1';
+
+  return readRuntimeConfig({
+    [ENV.stateMachineArn]: `arn:aws:states:${region}:000000000000:stateMachine:kube-aws-provision-in-process`,
+    ...env,
+  });
+}
+
+export interface AwsBackend {
+  apiUrl: string;
+  deps: Deps;
+  workflow: LocalWorkflow;
+  config: Readonly<RuntimeConfig>;
+  waitForIdle(): Promise<void>;
+  interrupt(cause: string): Promise<Array<{ cluster: string; revision: number }>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The HTTP API on 127.0.0.1 over the AWS adapters (S3, DynamoDB, KMS, CloudFormation, Route 53,
+ * EC2; the SDK honours AWS_ENDPOINT_URL), with the provision definition run in this process by
+ * aws-local-stepfunctions: runs apply for real. Execution histories stay in the state dir.
+ */
+export async function startAwsBackend(options: {
+  stateDir: string;
+  apiPort: number;
+  config: Readonly<RuntimeConfig>;
+  /**
+   * Keep the real KMS key and buckets but only preview the stack change (PLANNED): what
+   * `render --export` needs, so an export never deploys anything by itself.
+   */
+  previewOnly?: boolean;
+}): Promise<AwsBackend> {
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const unlock = await lockStateDir(options.stateDir);
+  const aws = createAwsDeps(options.config);
+  const workflow: LocalWorkflow = new LocalWorkflow({
+    stateDir: options.stateDir,
+    runTask: (input) => runTask(input, deps),
+  });
+  const deps: Deps = {
+    ...aws,
+    workflow,
+    ...(options.previewOnly === true ? { deployer: new PreviewDeployer() } : {}),
+  };
+  const destroyClients = () => {
+    for (const part of Object.values(aws)) {
+      const destroy = (part as { destroy?: () => void } | undefined)?.destroy;
+      if (typeof destroy === 'function') destroy.call(part);
+    }
+  };
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    api = await startApiServer({ port: options.apiPort, deps });
+  } catch (error: unknown) {
+    destroyClients();
+    await unlock();
+    throw error;
+  }
+
+  return {
+    apiUrl: api.url,
+    deps,
+    workflow,
+    config: options.config,
+    waitForIdle: () => workflow.waitForIdle(),
+    interrupt: async (cause) => {
+      workflow.deferNewStarts();
+
+      return recordRunsFailed(
+        await workflow.abortRunning(),
+        { Error: 'States.Aborted', Cause: cause },
+        deps,
+      );
+    },
+    stop: async () => {
+      await api.stop();
+      await workflow.waitForIdle();
+      destroyClients();
+      await unlock();
+    },
+  };
+}
+
+/** One line naming the mode and the resources, printed by `up`, `render` and `serve`. */
+export function describeAwsMode(
+  config: Readonly<RuntimeConfig>,
+  env: NodeJS.ProcessEnv,
+  previewOnly = false,
+): string {
+  const endpoint = env.AWS_ENDPOINT_URL === undefined ? '' : ` via ${env.AWS_ENDPOINT_URL}`;
+  const applies = previewOnly
+    ? 'the stack change is previewed, not applied'
+    : 'runs apply for real';
+
+  return `AWS mode in this process (${applies}): buckets ${config.submissionsBucket} and ${config.artifactsBucket}, table ${config.revisionsTable}, key ${config.assetKeyArn}, region ${config.region}${endpoint}`;
+}

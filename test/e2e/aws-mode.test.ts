@@ -1,0 +1,115 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CreateKeyPairCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATE } from '../../state-machines/state-names.ts';
+import { createRevisionTable } from '../support/dynalite.ts';
+import { requireTool } from '../support/external-tools.ts';
+import { type MotoServer, motoClientConfig, startMoto } from '../support/moto.ts';
+import { runCli } from './cli-process.ts';
+
+const hasMoto = requireTool('moto_server', ['--help']);
+const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/cluster.yaml');
+
+/** `up` and `render --export` with KUBE_AWS_* set: the same ASL in-process, applied in moto. */
+describe.skipIf(!hasMoto)('the CLI in AWS mode against moto', () => {
+  let moto: MotoServer;
+  let workDir: string;
+  let clusterFile: string;
+  let env: NodeJS.ProcessEnv;
+  let keyArn: string;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    workDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-aws-mode-'));
+    const config = motoClientConfig(moto.endpoint);
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    for (const bucket of ['kube-aws-submissions-moto', 'kube-aws-artifacts-moto']) {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+    s3.destroy();
+    const kms = new KMSClient(config);
+    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'kube-aws assets' }))).KeyMetadata
+      ?.Arn as string;
+    kms.destroy();
+    // What the cluster's AWS checks look up: the key pair, the zone and an image.
+    const ec2 = new EC2Client(config);
+    await ec2.send(new CreateKeyPairCommand({ KeyName: 'demo-admin' }));
+    const images = await ec2.send(new DescribeImagesCommand({}));
+    ec2.destroy();
+    const route53 = new Route53Client(config);
+    const zone = await route53.send(
+      new CreateHostedZoneCommand({ Name: 'k8s.example.com', CallerReference: 'aws-mode-e2e' }),
+    );
+    route53.destroy();
+    const table = await createRevisionTable(config, 'kube-aws-revisions-moto');
+
+    clusterFile = path.join(workDir, 'cluster.yaml');
+    await writeFile(
+      clusterFile,
+      (await readFile(EXAMPLE, 'utf8'))
+        .replace(
+          /^hostedZoneId: .*$/m,
+          `hostedZoneId: ${(zone.HostedZone?.Id ?? '').replace('/hostedzone/', '')}`,
+        )
+        .replace(/^kmsKeyArn: .*$/m, `kmsKeyArn: ${keyArn}`)
+        .concat(`amiId: ${images.Images?.[0]?.ImageId ?? ''}\n`),
+    );
+    env = {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      KUBE_AWS_SUBMISSIONS_BUCKET: 'kube-aws-submissions-moto',
+      KUBE_AWS_ARTIFACTS_BUCKET: 'kube-aws-artifacts-moto',
+      KUBE_AWS_REVISIONS_TABLE: table,
+      KUBE_AWS_ASSET_KEY_ARN: keyArn,
+      KUBE_AWS_S3_FORCE_PATH_STYLE: 'true',
+      KUBE_AWS_STATE_DIR: path.join(workDir, 'state'),
+    };
+  });
+  afterAll(async () => {
+    await moto?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('applies `up` for real: revision 1 APPLIED and the stack CREATE_COMPLETE', async () => {
+    const run = await runCli(['up', clusterFile], env, 240_000);
+
+    expect(run.stderr).toBe('');
+    expect(run.stdout.split('\n')[0]).toBe(
+      `using AWS mode in this process (runs apply for real): buckets kube-aws-submissions-moto and kube-aws-artifacts-moto, table kube-aws-revisions-moto, key ${keyArn}, region us-east-1 via ${moto.endpoint}`,
+    );
+    expect(run.stdout).toMatch(new RegExp(`^  ${STATE.startApply} +succeeded`, 'm'));
+    expect(run.stdout).toMatch(/^revision 1 of cluster demo: APPLIED \(\d+\.\d+s\)$/m);
+    expect(run.code).toBe(0);
+    const cloudFormation = new CloudFormationClient(motoClientConfig(moto.endpoint));
+    const stacks = await cloudFormation.send(new DescribeStacksCommand({ StackName: 'demo' }));
+    cloudFormation.destroy();
+    expect(stacks.Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
+  });
+
+  it('exports a deployable template whose assets are KMS ciphertext', async () => {
+    const outDir = path.join(workDir, 'out');
+    const run = await runCli(['render', clusterFile, '--export', '--out', outDir], env, 240_000);
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      [
+        `using AWS mode in this process (the stack change is previewed, not applied): buckets kube-aws-submissions-moto and kube-aws-artifacts-moto, table kube-aws-revisions-moto, key ${keyArn}, region us-east-1 via ${moto.endpoint}`,
+        `${path.relative(process.cwd(), path.join(outDir, 'demo.stack-template.json'))} written from revision 2 (PLANNED; the revision is recorded, see kube-aws history demo)`,
+        `deployable: assets are ciphertext of KMS key ${keyArn} and userdata is in s3://kube-aws-artifacts-moto; deploy with aws cloudformation deploy --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM`,
+        '',
+      ].join('\n'),
+    );
+    const template = await readFile(path.join(outDir, 'demo.stack-template.json'), 'utf8');
+    expect(template).not.toContain('PRIVATE KEY');
+  });
+});
