@@ -28,7 +28,14 @@ const variants = [
     }),
   ],
   ['worker', renderUserdata('worker', { config: exampleConfig(), nodeAssets })],
-  ['loader', renderLoaderUserdata('worker', 's3://demo-artifacts/userdata/worker', 'us-east-1')],
+  [
+    'loader',
+    renderLoaderUserdata(
+      'worker',
+      `s3://demo-artifacts/userdata/worker-${'a'.repeat(64)}`,
+      'us-east-1',
+    ),
+  ],
 ] as const;
 
 const scratch = mkdtempSync(join(tmpdir(), 'userdata-tools-'));

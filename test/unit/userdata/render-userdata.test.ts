@@ -221,7 +221,7 @@ describe('encodeUserdata', () => {
       loader: encodeUserdata(
         renderLoaderUserdata(
           'controller',
-          's3://demo-artifacts/userdata/controller-0',
+          `s3://demo-artifacts/userdata/controller-${'b'.repeat(64)}`,
           'us-east-1',
         ),
       ).gzippedBytes,
@@ -237,16 +237,43 @@ describe('encodeUserdata', () => {
 
 describe('renderLoaderUserdata', () => {
   it('renders a valid cloud-config that copies the full userdata from S3 and applies it', () => {
-    const text = renderLoaderUserdata('worker', 's3://demo-artifacts/userdata/worker', 'eu-west-1');
+    const text = renderLoaderUserdata(
+      'worker',
+      `s3://demo-artifacts/userdata/worker-${'a'.repeat(64)}`,
+      'eu-west-1',
+    );
     const script = findFile(parseUserdata(text), '/opt/bin/load-userdata').content;
 
     expect(validateCloudConfig(text)).toEqual([]);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion
-    const copy = '--region eu-west-1 s3 cp s3://demo-artifacts/userdata/worker - > "${tmp}"';
+    const copy = `--region eu-west-1 s3 cp s3://demo-artifacts/userdata/worker-${'a'.repeat(64)} - > "\${tmp}"`;
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion
     const apply = 'exec coreos-cloudinit --from-file="${target}"\n';
     expect(script).toContain(copy);
     expect(script).toContain(apply);
+  });
+
+  it('checks the fetched bytes against the sha256 at the end of the key before applying them', () => {
+    const text = renderLoaderUserdata(
+      'worker',
+      `s3://demo-artifacts/userdata/worker-${'c'.repeat(64)}`,
+      'us-east-1',
+    );
+    const script = findFile(parseUserdata(text), '/opt/bin/load-userdata').content;
+
+    expect(script).toContain(`expected=${'c'.repeat(64)}\n`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion
+    expect(script).toContain('if [[ "${actual}" == "${expected}" ]]; then\n      break\n');
+  });
+
+  it.each([
+    's3://demo-artifacts/userdata/worker',
+    `s3://demo-artifacts/userdata/worker-${'A'.repeat(64)}`,
+    `s3://demo-artifacts/userdata/worker-${'a'.repeat(63)}`,
+    `s3://demo-artifacts/userdata/worker-${'a'.repeat(64)}/x`,
+  ])('refuses an S3 URL that does not end in a sha256 (%s)', (url) => {
+    expect(() => renderLoaderUserdata('worker', url, 'us-east-1')).toThrow(
+      `s3Url must end in -<sha256 of the object> so the loader can check it (received ${url})`,
+    );
   });
 
   it('refuses an S3 URL with characters a shell would interpret', () => {
