@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { handleS3Upload } from '../pipeline/handle-s3-upload.ts';
 import { runTask } from '../pipeline/run-task.ts';
+import { guardS3Requests } from './guard-s3-requests.ts';
 import { listClusterNames } from './list-cluster-names.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
 import {
@@ -97,7 +98,9 @@ export async function startEmbeddedBackend(
   options: EmbeddedBackendOptions,
 ): Promise<EmbeddedBackend> {
   const { stateDir } = options;
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // A start that fails on a new state dir leaves nothing behind: no half-made dir to confuse
+  // the next command into thinking there is state.
+  const created = (await mkdir(stateDir, { recursive: true, mode: 0o700 })) !== undefined;
   const stops: Array<() => Promise<void>> = [await lockStateDir(stateDir)];
   const stopStarted = async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
@@ -108,6 +111,7 @@ export async function startEmbeddedBackend(
   } catch (error: unknown) {
     // A half-started backend would keep the process alive with servers nobody can reach.
     await stopStarted();
+    if (created) await rm(stateDir, { recursive: true, force: true });
     throw error;
   }
 }
@@ -124,7 +128,13 @@ async function startParts(
     configureBuckets: [{ name: SUBMISSIONS_BUCKET }, { name: ARTIFACTS_BUCKET }],
   });
   await s3.configureBuckets();
-  const s3Server = createServer(s3.callback());
+  // s3rver alone takes anonymous, cross-site and path-climbing requests; the guard refuses them.
+  const s3Server = createServer(
+    guardS3Requests(s3.callback(), {
+      buckets: [SUBMISSIONS_BUCKET, ARTIFACTS_BUCKET],
+      credentials: S3RVER_CREDENTIALS,
+    }),
+  );
   const s3Port = await listenOnLoopback(s3Server, options.s3Port, '--s3-port');
   stops.push(async () => {
     await closeServer(s3Server);
