@@ -27,6 +27,8 @@ export interface AwsDepsOverrides {
 /**
  * Builds every AWS adapter from the runtime config. Endpoints are left to the SDK, which honours
  * AWS_ENDPOINT_URL and its per-service variants, so the same code runs against AWS or moto.
+ * Building them all is cheap: each adapter imports its SDK module and makes its client on first
+ * use, so a function that never calls EC2 never loads it.
  */
 export function createAwsDeps(
   config: Readonly<RuntimeConfig> = readRuntimeConfig(),
