@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { createAwsDeps } from '../adapters/aws/create-aws-deps.ts';
 import { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
 import { PreviewDeployer } from '../adapters/embedded/preview-deployer.ts';
@@ -58,7 +58,7 @@ export async function startAwsBackend(options: {
    */
   previewOnly?: boolean;
 }): Promise<AwsBackend> {
-  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const created = await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const unlock = await lockStateDir(options.stateDir);
   const aws = createAwsDeps(options.config);
   const workflow: LocalWorkflow = new LocalWorkflow({
@@ -82,6 +82,7 @@ export async function startAwsBackend(options: {
   } catch (error: unknown) {
     destroyClients();
     await unlock();
+    if (created !== undefined) await rm(created, { recursive: true, force: true });
     throw error;
   }
 

@@ -100,7 +100,7 @@ export async function startEmbeddedBackend(
   const { stateDir } = options;
   // A start that fails on a new state dir leaves nothing behind: no half-made dir to confuse
   // the next command into thinking there is state.
-  const created = (await mkdir(stateDir, { recursive: true, mode: 0o700 })) !== undefined;
+  const created = await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const stops: Array<() => Promise<void>> = [await lockStateDir(stateDir)];
   const stopStarted = async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
@@ -111,7 +111,7 @@ export async function startEmbeddedBackend(
   } catch (error: unknown) {
     // A half-started backend would keep the process alive with servers nobody can reach.
     await stopStarted();
-    if (created) await rm(stateDir, { recursive: true, force: true });
+    if (created !== undefined) await rm(created, { recursive: true, force: true });
     throw error;
   }
 }
