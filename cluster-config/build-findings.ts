@@ -33,12 +33,28 @@ export function locateNear(
   return WHOLE_FILE;
 }
 
+/** Where a missing key belongs when neither it nor any ancestor is written: the file's start. */
+export const START_OF_FILE: Position = { line: 1, column: 1 };
+
+/** As {@link locateNear}, but a required key that is nowhere in the file goes to its start. */
+export function locateProblem(
+  locator: SourceLocator,
+  rule: string,
+  path: ConfigPath,
+  target: 'key' | 'value',
+  related: ConfigPath[],
+): Position {
+  const position = locateNear(locator, path, target, related);
+
+  return rule === 'required-key' && position === WHOLE_FILE ? START_OF_FILE : position;
+}
+
 export function findingFromProblem(
   file: string,
   locator: SourceLocator,
   problem: RuleProblem,
 ): Finding {
-  const position = locateNear(locator, problem.path, 'key', problem.related);
+  const position = locateProblem(locator, problem.rule, problem.path, 'key', problem.related);
 
   return makeFinding(file, problem.severity, problem.rule, problem.path, position, problem.message);
 }

@@ -3,6 +3,7 @@ import type { ValidationReport } from '../schemas/finding.ts';
 import {
   findingFromProblem,
   locateNear,
+  locateProblem,
   makeFinding,
   summarise,
   WHOLE_FILE,
@@ -141,7 +142,7 @@ function validateText(text: string, file: string): ClusterYamlResult {
           'error',
           problem.rule,
           problem.path,
-          locateNear(locator, problem.path, problem.target, []),
+          locateProblem(locator, problem.rule, problem.path, problem.target, []),
           problem.message,
         ),
       );
