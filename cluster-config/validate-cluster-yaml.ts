@@ -22,6 +22,7 @@ import {
   findInvalidUtf8,
   MAX_FILE_BYTES,
   MAX_NESTING_DEPTH,
+  normaliseLineEndings,
   parseYamlSource,
   positionOfByte,
 } from './yaml-source.ts';
@@ -76,7 +77,8 @@ export function validateClusterYamlBytes(
   return validateText(new TextDecoder('utf-8').decode(bytes), file);
 }
 
-function validateText(text: string, file: string): ClusterYamlResult {
+function validateText(source: string, file: string): ClusterYamlResult {
+  const text = normaliseLineEndings(source);
   const deep = findDeepNesting(text, MAX_NESTING_DEPTH);
   if (deep !== undefined) {
     return summarise([

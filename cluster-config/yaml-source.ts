@@ -97,12 +97,16 @@ function describeLeadByte(lead: number): [number, number, number] | undefined {
   return undefined;
 }
 
-/** Line and column (both 1-based) of a byte offset, for encoding errors found before decoding. */
+/**
+ * Line and column (both 1-based) of a byte offset, for encoding errors found before decoding.
+ * LF, CRLF and a lone CR each end a line, as in {@link normaliseLineEndings}.
+ */
 export function positionOfByte(bytes: Uint8Array, offset: number): Position {
   let line = 1;
   let lineStart = 0;
   for (let index = 0; index < offset; index += 1) {
-    if (bytes[index] === 0x0a) {
+    const byte = bytes[index];
+    if (byte === 0x0a || (byte === 0x0d && bytes[index + 1] !== 0x0a)) {
       line += 1;
       lineStart = index + 1;
     }
@@ -158,6 +162,15 @@ export interface ParsedYaml {
   value?: unknown;
   locator: SourceLocator;
   problems: SourceProblem[];
+}
+
+/**
+ * CRLF and lone CR become LF. The YAML parser reads a lone CR (old Mac line endings) as part of a
+ * line, so such a file would read as one long comment or scalar; every position stays the line
+ * and column the user sees, as each ending remains one line break.
+ */
+export function normaliseLineEndings(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 /** Parses one YAML document into plain data plus a locator; problems carry positions. */
@@ -359,7 +372,7 @@ function lowerFirst(text: string): string {
 /** A locator for text that already passed validation, used to place later (AWS) findings. */
 export function createSourceLocator(text: string): SourceLocator {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
+  const doc = parseDocument(normaliseLineEndings(text), { ...YAML_OPTIONS, lineCounter });
 
   return new SourceLocator(doc, lineCounter);
 }
