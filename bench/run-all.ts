@@ -4,7 +4,7 @@
  * `[{name, value, unit, reference, ratio, runs}]`. The PKI, render and functions benches are
  * other scripts; they run as child processes and their printed figures are read back.
  *
- *   npm run bench [-- --quick] [-- --out FILE]
+ *   npm run bench [-- --quick] [-- --out FILE] [-- --only validation,pipeline,throughput,pki,render,functions]
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -20,19 +20,38 @@ const BENCH_DIR = import.meta.dirname;
 const CHILD_TIMEOUT_MS = 15 * 60 * 1000;
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    only: { type: 'string' },
+  },
 });
 const quick = values.quick ?? false;
 const outFile = path.resolve(values.out ?? path.join(BENCH_DIR, 'results.json'));
 
-const sections: Array<{ title: string; run: () => Promise<BenchRow[]> }> = [
-  { title: 'validation', run: () => runValidationBench({ quick }) },
-  { title: 'embedded pipeline', run: () => runPipelineBench({ quick }) },
-  { title: 'embedded throughput', run: () => runThroughputBench({ quick }) },
-  { title: 'pki (bench/pki-bench.ts)', run: () => readPkiBench() },
-  { title: 'render (bench/render-bench.ts)', run: () => readRenderBench() },
-  { title: 'functions (bench/functions-bench.ts)', run: () => readFunctionsBench() },
+const allSections: Array<{ key: string; title: string; run: () => Promise<BenchRow[]> }> = [
+  { key: 'validation', title: 'validation', run: () => runValidationBench({ quick }) },
+  { key: 'pipeline', title: 'embedded pipeline', run: () => runPipelineBench({ quick }) },
+  { key: 'throughput', title: 'embedded throughput', run: () => runThroughputBench({ quick }) },
+  { key: 'pki', title: 'pki (bench/pki-bench.ts)', run: () => readPkiBench() },
+  { key: 'render', title: 'render (bench/render-bench.ts)', run: () => readRenderBench() },
+  {
+    key: 'functions',
+    title: 'functions (bench/functions-bench.ts)',
+    run: () => readFunctionsBench(),
+  },
 ];
+// `--only pipeline,pki` runs a part; it writes results only with an explicit --out, so a partial
+// run never replaces the committed bench/results.json.
+const only = values.only?.split(',').map((key) => key.trim());
+const unknown = only?.filter((key) => !allSections.some((section) => section.key === key)) ?? [];
+if (unknown.length > 0) {
+  throw new Error(
+    `--only must name ${allSections.map((section) => section.key).join(', ')} (received ${unknown.join(', ')})`,
+  );
+}
+const sections = allSections.filter((section) => only === undefined || only.includes(section.key));
+const writeResults = only === undefined || values.out !== undefined;
 
 console.log(describeMachine());
 const rows: BenchRow[] = [];
@@ -54,10 +73,10 @@ for (const section of sections) {
   process.stdout.write(`(${((performance.now() - sectionStarted) / 1000).toFixed(0)} s)\n`);
 }
 
-await writeFile(outFile, `${JSON.stringify(rows, null, 2)}\n`);
+if (writeResults) await writeFile(outFile, `${JSON.stringify(rows, null, 2)}\n`);
 console.log(`\n== all figures (each the median of the runs shown)\n${formatTable(rows)}`);
 console.log(
-  `wrote ${rows.length} rows to ${path.relative(process.cwd(), outFile)} in ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()
+  `${writeResults ? `wrote ${rows.length} rows to ${path.relative(process.cwd(), outFile)}` : `${rows.length} rows (not written: --only without --out)`} in ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
@@ -161,25 +180,27 @@ async function readRenderBench(): Promise<BenchRow[]> {
 async function readFunctionsBench(): Promise<BenchRow[]> {
   const file = 'functions-bench.ts';
   const text = await runScript(file);
-  const bare = requireMatch(
-    text,
-    /bare node: ([\d.]+) ms, ([\d.]+) MiB rss \(median of (\d+)\)/,
-    file,
-  );
-  const runs = Number(bare[3]);
-  const bareRef = { name: 'bare node started the same way', value: Number(bare[1]) };
+  // Read by column name, so a column the bench adds later does not shift the others.
+  const bareMs = Number(requireMatch(text, /bare node: ([\d.]+) ms/, file)[1]);
+  const bareRss = Number(requireMatch(text, /bare node: .*?([\d.]+) MiB rss/, file)[1]);
+  const runs = Number(requireMatch(text, /bare node: .*\(median of (\d+)\)/, file)[1]);
+  const lines = text.split('\n');
+  const headerAt = lines.findIndex((line) => /^\s*function\s{2,}KiB\s{2,}/.test(line));
+  if (headerAt < 0) throw new Error(`${file} output must have its table header (received none)`);
+  const columns = (lines[headerAt] ?? '').trim().split(/\s{2,}/);
+  const column = (cells: string[], name: string) => Number(cells[columns.indexOf(name)]);
+  const bareRef = { name: 'bare node started the same way', value: bareMs };
   const rows: BenchRow[] = [];
-  // function  KiB  import ms  over bare  x bare  sdk only  rss MiB  memory  ok
-  for (const line of text.matchAll(
-    /^\s*([a-z][-a-z0-9]*)\s+(\d+)\s+([\d.]+)\s+-?[\d.]+\s+[\d.]+\s+-?[\d.]+\s+([\d.]+)\s+\d+\s+(yes|no)$/gm,
-  )) {
-    const name = line[1] ?? '';
+  for (const line of lines.slice(headerAt + 1)) {
+    const cells = line.trim().split(/\s+/);
+    if (cells.length !== columns.length) break;
+    const name = cells[0] ?? '';
     rows.push(
-      makeRow(`function ${name}: bundle size (minified)`, Number(line[2]), 'KiB', 1),
-      makeRow(`function ${name}: cold import`, Number(line[3]), 'ms', runs, bareRef),
-      makeRow(`function ${name}: rss after import`, Number(line[4]), 'MiB', runs, {
+      makeRow(`function ${name}: bundle size (minified)`, column(cells, 'KiB'), 'KiB', 1),
+      makeRow(`function ${name}: cold import`, column(cells, 'import ms'), 'ms', runs, bareRef),
+      makeRow(`function ${name}: rss after import`, column(cells, 'rss MiB'), 'MiB', runs, {
         name: 'bare node',
-        value: Number(bare[2]),
+        value: bareRss,
       }),
     );
   }
