@@ -5,7 +5,7 @@ const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
 /**
  * Why a request to a loopback-only server comes from somewhere it must not: a Host other than a
- * loopback name with the port the connection arrived on (DNS rebinding), or a browser talking
+ * loopback name, alone or with the port the connection arrived on (DNS rebinding), or a browser talking
  * cross-site. Returns undefined for curl, the CLI and the SDKs, which send neither.
  *
  * `allowOwnOrigin` lets a request whose Origin is this very server through (the HTTP API); the
@@ -18,7 +18,9 @@ export function findLoopbackRefusal(
   const port = req.socket.localPort;
   const ownHosts = LOOPBACK_NAMES.map((name) => `${name}:${port}`);
   const host = req.headers.host?.toLowerCase();
-  if (host === undefined || !ownHosts.includes(host)) {
+  // A bare loopback name is fine too: a browser always sends a non-default port, and what
+  // rebinding needs is a name of the attacker's, never a loopback one.
+  if (host === undefined || !(ownHosts.includes(host) || LOOPBACK_NAMES.includes(host))) {
     return 'the Host header must name this loopback server';
   }
 

@@ -45,10 +45,19 @@ describe('the embedded HTTP API guard', () => {
     },
   );
 
+  it.each(['127.0.0.1', 'localhost', '[::1]'])(
+    'routes a request whose Host is %s without a port, which no browser sends for this port',
+    async (name) => {
+      const response = await sendRawRequest(port, { path: '/nope', headers: { host: name } });
+
+      expect(response).toEqual(notFound());
+    },
+  );
+
   it.each([
     ['a rebinding name', () => `attacker.example:${port}`],
     ['a loopback name with another port', () => `127.0.0.1:${port + 1}`],
-    ['a loopback name without a port', () => '127.0.0.1'],
+    ['a loopback name with a port appended twice', () => `127.0.0.1:${port}:${port}`],
     ['the unspecified address', () => `0.0.0.0:${port}`],
   ])('refuses a Host header that is %s', async (_label, host) => {
     const response = await sendRawRequest(port, { path: '/nope', headers: { host: host() } });
