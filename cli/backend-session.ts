@@ -1,6 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { readLiveBackend } from '../embedded/backend-file.ts';
 import type { RecoveryReport } from '../embedded/record-interrupted-runs.ts';
-import { resolveStateDir } from '../embedded/state-dir.ts';
+import { resolveStateDir, STATE_DIR_ENV } from '../embedded/state-dir.ts';
 import { logger } from '../lib/logger.ts';
 import type { RuntimeConfig } from '../lib/runtime-config.ts';
 import type { CliIo } from './cli-io.ts';
@@ -28,8 +29,12 @@ export interface BackendSession {
 export async function openBackendSession(
   flags: { api?: string | undefined; 'state-dir'?: string | undefined },
   io: CliIo,
-  /** In AWS mode, preview the stack change instead of applying it (render --export). */
-  options: { previewOnly?: boolean } = {},
+  options: {
+    /** In AWS mode, preview the stack change instead of applying it (render --export). */
+    previewOnly?: boolean;
+    /** Readers (status, history) never create state: a missing state dir is an error. */
+    requireExistingState?: boolean;
+  } = {},
 ): Promise<BackendSession> {
   if (flags.api !== undefined) {
     return {
@@ -53,6 +58,11 @@ export async function openBackendSession(
     };
   }
 
+  if (options.requireExistingState === true && !(await isDirectory(stateDir))) {
+    throw new Error(
+      `${stateDir} does not exist, and no backend runs on it (received no state); pass --state-dir or set ${STATE_DIR_ENV} to the state dir that up or serve used`,
+    );
+  }
   // The CLI's own output is the report (recoveries and interruptions included); the backend's
   // INFO and WARN lines would repeat or bury it unless asked for with KUBE_AWS_LOG_LEVEL.
   if (io.env.KUBE_AWS_LOG_LEVEL === undefined) logger.setLogLevel('ERROR');
@@ -156,6 +166,15 @@ export function describeApiError(answer: ApiAnswer): string {
   const message = (answer.body as { error?: { message?: string } } | undefined)?.error?.message;
 
   return message ?? `the API answered ${answer.status}`;
+}
+
+async function isDirectory(candidate: string): Promise<boolean> {
+  try {
+    return (await stat(candidate)).isDirectory();
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 function describeFetchError(error: unknown): string {

@@ -20,8 +20,10 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
     throw new UsageError(`--format must be text or json (received ${values.format})`);
   }
 
-  const session = await openBackendSession(values, io);
+  const session = await openBackendSession(values, io, { requireExistingState: true });
   try {
+    // On stderr, so --format json stays parseable.
+    io.err(`using ${session.description}\n`);
     const answer = await callApi(
       session,
       'GET',

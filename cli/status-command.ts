@@ -21,8 +21,10 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
   }
   const cluster = encodeURIComponent(positionals[0]!);
 
-  const session = await openBackendSession(values, io);
+  const session = await openBackendSession(values, io, { requireExistingState: true });
   try {
+    // On stderr, so --format json stays parseable.
+    io.err(`using ${session.description}\n`);
     const recordAnswer = await callApi(session, 'GET', `/clusters/${cluster}`);
     if (recordAnswer.status !== 200) {
       io.err(`kube-aws status: ${describeApiError(recordAnswer)}\n`);

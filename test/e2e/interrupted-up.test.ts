@@ -94,13 +94,13 @@ describe('a closed output pipe', () => {
     expect(status.stdout).toContain('lock          free\n');
   });
 
-  it('prints the head of history --format json and nothing on stderr', async () => {
+  it('prints the head of history --format json and only its backend line on stderr', async () => {
     expect((await runCli(['up', EXAMPLE, '--state-dir', stateDir], env)).code).toBe(0);
 
     const run = await pipeToHead(`history demo --format json --state-dir ${stateDir}`, 1);
 
     expect(run.stdout).toBe('[\n');
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe(`using embedded backend in this process (state in ${stateDir})\n`);
     expect(run.code).toBe(0);
   });
 });

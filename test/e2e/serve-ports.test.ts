@@ -43,3 +43,30 @@ describe('serve on a taken port', () => {
     await expect(stat(stateDir)).rejects.toThrow('ENOENT');
   });
 });
+
+/** Readers never create state: a mistyped or missing state dir is said, not answered empty. */
+describe('status and history without a state dir', () => {
+  let parent: string;
+
+  beforeAll(async () => {
+    parent = await mkdtemp(path.join(tmpdir(), 'kube-aws-nostate-'));
+  });
+  afterAll(async () => {
+    await rm(parent, { recursive: true, force: true });
+  });
+
+  it.each(['status', 'history'])(
+    '%s exits 1 naming the dir and the flag, and creates nothing',
+    async (command) => {
+      const stateDir = path.join(parent, 'missing');
+      const run = await runCli([command, 'demo', '--state-dir', stateDir], env, 60_000);
+
+      expect(run.stderr).toBe(
+        `kube-aws ${command}: ${stateDir} does not exist, and no backend runs on it (received no state); pass --state-dir or set KUBE_AWS_STATE_DIR to the state dir that up or serve used\n`,
+      );
+      expect(run.stdout).toBe('');
+      expect(run.code).toBe(1);
+      await expect(stat(stateDir)).rejects.toThrow('ENOENT');
+    },
+  );
+});
