@@ -40,6 +40,7 @@ export async function openBackendSession(
     return {
       apiUrl: flags.api.replace(/\/+$/, ''),
       description: `backend at ${flags.api}`,
+      mode: 'remote',
       close: async () => {},
     };
   }
@@ -54,6 +55,8 @@ export async function openBackendSession(
     return {
       apiUrl: live.apiUrl,
       description: `running backend at ${live.apiUrl} (pid ${live.pid})`,
+      // Only an embedded serve writes backend.json.
+      mode: 'embedded',
       close: async () => {},
     };
   }

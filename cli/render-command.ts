@@ -117,7 +117,7 @@ function describeExport(session: BackendSession): string {
     return 'review copy, not deployable: assets are encrypted with the local key of the state dir and userdata is in the local bucket; set the KUBE_AWS_* variables for a deployable export (see README, AWS mode)';
   }
 
-  return `written from the ${session.description}`;
+  return `deployable only if the ${session.description} runs in AWS mode (an embedded backend exports review copies)`;
 }
 
 /** Stable two-space JSON, so equal templates give equal files. */

@@ -25,11 +25,18 @@ Text lines read "cluster.yaml:12:3: error: <message>"; JSON is {"valid", "errors
 Exit 0 when there are no errors (warnings allowed), 1 when there are errors, 2 for a usage
 error or an unreadable file.
 `,
-  render: `Usage: kube-aws render <cluster.yaml> --export [--out DIR] [--state-dir DIR]
+  render: `Usage: kube-aws render <cluster.yaml> --export [--out DIR] [--api URL] [--state-dir DIR]
 
-Runs validate, generate-assets, encrypt and render on the embedded state and writes
+Runs validate, generate-assets, encrypt and render, previews the stack change, and writes
 <clusterName>.stack-template.json (mode 0600) to DIR (default: the current directory).
-Assets stored earlier are reused, so a rerun writes byte-identical output.
+Each export is recorded as a revision with status PLANNED (see kube-aws history), so who
+exported what stays auditable. Assets stored earlier are reused: a rerun writes the same bytes.
+
+Embedded (the default): a review copy, not deployable: assets are encrypted with the local key
+of the state directory and userdata lives in the local bucket.
+AWS mode (KUBE_AWS_* set, see README): deployable: KMS ciphertext, userdata in the real
+artefacts bucket; nothing is applied.
+  --api URL   use the backend at URL instead (its mode decides what the export is good for)
 `,
   up: `Usage: kube-aws up <cluster.yaml> [--api URL] [--state-dir DIR] [--rotate NAMES]
                     [--allow-replace]

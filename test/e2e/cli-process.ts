@@ -52,6 +52,7 @@ export function runCli(
 
 export interface ServeProcess {
   apiUrl: string;
+  pid: number;
   s3Endpoint: string;
   output: () => string;
   /** Sends SIGTERM and resolves with the exit code. */
@@ -87,6 +88,7 @@ export async function startServe(
 
       return {
         apiUrl,
+        pid: child.pid ?? 0,
         s3Endpoint,
         output: () => output,
         stop: () =>

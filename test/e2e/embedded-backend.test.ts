@@ -198,6 +198,14 @@ describe('the embedded backend end to end', () => {
     );
     expect(first.code).toBe(0);
     const file = path.join(outDir, 'demo.stack-template.json');
+    expect(first.stdout.replace(/revision \d+/, 'revision N')).toBe(
+      [
+        `using running backend at ${serve!.apiUrl} (pid ${serve!.pid})`,
+        `${path.relative(path.resolve(import.meta.dirname, '../..'), file)} written from revision N (PLANNED; the revision is recorded, see kube-aws history demo)`,
+        'review copy, not deployable: assets are encrypted with the local key of the state dir and userdata is in the local bucket; set the KUBE_AWS_* variables for a deployable export (see README, AWS mode)',
+        '',
+      ].join('\n'),
+    );
     const bytes = await readFile(file);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
