@@ -8,6 +8,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { guardApiRequests } from './guard-loopback-request.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
+import { isClientAbort, logClientAbortOnce } from './log-client-abort.ts';
 
 export interface ApiServer {
   url: string;
@@ -36,6 +37,11 @@ export async function startApiServer(options: { port: number; deps: Deps }): Pro
       res.writeHead(response.status, response.headers);
       res.end(response.body);
     })().catch((error: unknown) => {
+      if (isClientAbort(req, error)) {
+        logClientAbortOnce(req);
+
+        return;
+      }
       logger.error('api server request failed', { error: describeError(error) });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":{"code":"INTERNAL","message":"the request failed inside the backend"}}\n');
