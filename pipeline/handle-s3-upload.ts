@@ -8,6 +8,13 @@ import type { Deps } from './deps.ts';
 import { submitClusterYaml } from './submit.ts';
 
 const SUBMISSION_KEY = /^clusters\/([a-zA-Z][-a-zA-Z0-9]*)\/cluster\.yaml$/;
+/**
+ * A folder under `clusters/` whose name is not a valid clusterName but is safe to write beside:
+ * plain characters only (no `/`, `%`, `\\`), never `..`, so the answer stays inside its folder.
+ */
+const ANSWERABLE_FOLDER = /^clusters\/([A-Za-z0-9._-]{1,128})\/cluster\.yaml$/;
+/** What this handler writes itself; its own events are not uploads. */
+const VALIDATION_KEY = /^clusters\/[^/]+\/validation\.json$/;
 
 export interface S3Upload {
   bucket: string;
@@ -33,7 +40,7 @@ export async function handleS3Upload(
   deps: Deps & { submissions: ObjectStore },
 ): Promise<S3UploadOutcome> {
   const match = SUBMISSION_KEY.exec(upload.key);
-  if (match?.[1] === undefined) return { outcome: 'ignored', reason: 'not a cluster.yaml key' };
+  if (match?.[1] === undefined) return ignoreUpload(upload, deps.submissions);
   const pathCluster = match[1];
   const body = await deps.submissions.get(upload.key);
   if (body === undefined) return { outcome: 'ignored', reason: 'object no longer exists' };
@@ -94,6 +101,41 @@ export async function handleS3Upload(
 
     return { outcome: 'rejected', cluster: pathCluster, code: error.code };
   }
+}
+
+/**
+ * An upload that is not `clusters/<valid name>/cluster.yaml`: answered with validation.json when
+ * only the folder name is wrong (and it is safe to write beside), logged as a WARN otherwise.
+ */
+async function ignoreUpload(upload: S3Upload, submissions: ObjectStore): Promise<S3UploadOutcome> {
+  if (VALIDATION_KEY.test(upload.key)) return { outcome: 'ignored', reason: 'own answer file' };
+  const folder = ANSWERABLE_FOLDER.exec(upload.key)?.[1];
+  if (folder !== undefined && folder !== '.' && !folder.includes('..')) {
+    const message = `clusters/${folder}/ must be named after a valid clusterName: a letter, then letters, digits and hyphens (received ${folder}); upload to clusters/<clusterName>/cluster.yaml`;
+    const finding = {
+      file: 'cluster.yaml',
+      line: 0,
+      column: 0,
+      path: 'clusterName',
+      rule: 'invalid-upload-folder',
+      message,
+    };
+    await writeValidation(submissions, folder, {
+      valid: false,
+      errors: [finding],
+      warnings: [],
+      error: { code: 'VALIDATION', message },
+    });
+    logger.warn('s3 upload to an invalid cluster folder', { key: upload.key.slice(0, 256) });
+
+    return { outcome: 'rejected', cluster: folder, code: 'VALIDATION' };
+  }
+  logger.warn('s3 upload ignored', {
+    reason: 'key is not clusters/<clusterName>/cluster.yaml',
+    key: upload.key.slice(0, 256),
+  });
+
+  return { outcome: 'ignored', reason: 'not a cluster.yaml key' };
 }
 
 async function writeValidation(
