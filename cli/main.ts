@@ -18,7 +18,17 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
 /** The `kube-aws` command line; returns the exit code (0 ok, 1 failed, 2 usage). */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   if (io === processIo) watchProcessPipes();
-  const [command, ...rest] = argv;
+  const { global, remaining } = takeGlobalOptions(argv);
+  if (global === undefined) {
+    io.err('kube-aws: --state-dir needs a directory; run kube-aws --help\n');
+    return EXIT.usage;
+  }
+  const [command, ...commandArgs] = remaining;
+  // A global --state-dir given before the command goes to it; validate reads no state.
+  const rest =
+    global.stateDir === undefined || command === 'validate'
+      ? commandArgs
+      : [...commandArgs, '--state-dir', global.stateDir];
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.out(OVERVIEW);
     return command === undefined ? EXIT.usage : EXIT.ok;
@@ -45,6 +55,33 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (error: unknown) {
     return reportFailure(command, error, io);
   }
+}
+
+/**
+ * Global options written before the command (`kube-aws --state-dir DIR status demo`). Returns
+ * `global: undefined` when --state-dir has no value.
+ */
+function takeGlobalOptions(argv: string[]): {
+  global: { stateDir?: string } | undefined;
+  remaining: string[];
+} {
+  const global: { stateDir?: string } = {};
+  let index = 0;
+  for (; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg.startsWith('--state-dir=')) {
+      global.stateDir = arg.slice('--state-dir='.length);
+    } else if (arg === '--state-dir') {
+      const value = argv[index + 1];
+      if (value === undefined || value.startsWith('-')) return { global: undefined, remaining: [] };
+      global.stateDir = value;
+      index++;
+    } else {
+      break;
+    }
+  }
+
+  return { global, remaining: argv.slice(index) };
 }
 
 function reportFailure(command: string, error: unknown, io: CliIo): number {

@@ -90,4 +90,22 @@ describe('kube-aws main', () => {
       'bad.yaml:5:14: error: workerCount must be an integer (received "two")\n',
     );
   });
+
+  it('passes --state-dir written before the command on to the command', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kube-aws-cli-'));
+    const io = captureIo();
+    const missing = path.join(dir, 'missing');
+
+    expect(await main(['--state-dir', missing, 'status', 'demo'], io)).toBe(1);
+    expect(io.stderr()).toBe(
+      `kube-aws status: ${missing} does not exist, and no backend runs on it (received no state); pass --state-dir or set KUBE_AWS_STATE_DIR to the state dir that up or serve used\n`,
+    );
+  });
+
+  it('exits 2 for --state-dir without a directory before the command', async () => {
+    const io = captureIo();
+
+    expect(await main(['--state-dir'], io)).toBe(2);
+    expect(io.stderr()).toBe('kube-aws: --state-dir needs a directory; run kube-aws --help\n');
+  });
 });
