@@ -307,6 +307,37 @@ describe('the guard in front of s3rver', () => {
     expect(created).toBe(0);
   });
 
+  it.each([
+    [
+      'header',
+      `/${BUCKET}/clusters/x/cluster.yaml`,
+      { authorization: 'AWS S3RVER:Zm9yZ2Vk', date: new Date().toUTCString() },
+    ],
+    [
+      'query',
+      `/${BUCKET}/clusters/x/cluster.yaml?AWSAccessKeyId=S3RVER&Expires=4102444800&Signature=Zm9yZ2Vk`,
+      {},
+    ],
+  ])(
+    'leaves a forged version 2 %s signature to s3rver, which refuses it',
+    async (_label, target, headers) => {
+      const before = await listFiles(root);
+      const response = await sendRawRequest(port, {
+        method: 'PUT',
+        path: target,
+        headers,
+        body: 'a',
+      });
+
+      expect([response.status, /<Code>SignatureDoesNotMatch<\/Code>/.test(response.body)]).toEqual([
+        403,
+        true,
+      ]);
+      expect(await listFiles(root)).toEqual(before);
+      expect(created).toBe(0);
+    },
+  );
+
   it.skipIf(!hasAwsCli)('serves a GET presigned by the aws CLI', async () => {
     const url = execFileSync(
       'aws',
