@@ -36,3 +36,34 @@ function indent(text: string): string {
     .map((line) => `  ${line}`)
     .join('\n');
 }
+
+/**
+ * One line counting the resource changes by action and naming every replacement, e.g.
+ * `changes: 41 Add, 2 Modify; replaced: Controller0 (AWS::EC2::Instance)`. Empty when the
+ * summary lists no changes.
+ */
+export function summariseChanges(summary: unknown): string {
+  const changes = Array.isArray(summary)
+    ? summary
+    : (summary as { changes?: unknown } | null | undefined)?.changes;
+  if (!Array.isArray(changes)) return '';
+  if (changes.length === 0) return 'changes: none';
+  const counts = new Map<string, number>();
+  const replaced: string[] = [];
+  for (const change of changes as Array<{
+    action?: string;
+    logicalId?: string;
+    resourceType?: string;
+    replacement?: string;
+  }>) {
+    const action = change.action ?? 'Unknown';
+    counts.set(action, (counts.get(action) ?? 0) + 1);
+    if (change.replacement === 'True' || change.replacement === 'Conditional') {
+      const conditional = change.replacement === 'Conditional' ? ', conditional' : '';
+      replaced.push(`${change.logicalId ?? '?'} (${change.resourceType ?? '?'}${conditional})`);
+    }
+  }
+  const byAction = [...counts].map(([action, count]) => `${count} ${action}`).join(', ');
+
+  return `changes: ${byAction}${replaced.length === 0 ? '' : `; replaced: ${replaced.join(', ')}`}`;
+}

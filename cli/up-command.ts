@@ -11,7 +11,7 @@ import {
   openBackendSession,
 } from './backend-session.ts';
 import { type CliIo, countOf, EXIT, InterruptedError, UsageError } from './cli-io.ts';
-import { describeChangePreview } from './describe-change-preview.ts';
+import { describeChangePreview, summariseChanges } from './describe-change-preview.ts';
 import { followExecution } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
 
@@ -29,6 +29,7 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       'state-dir': { type: 'string' },
       rotate: { type: 'string' },
       'allow-replace': { type: 'boolean' },
+      verbose: { type: 'boolean', default: false },
     },
     allowPositionals: true,
   });
@@ -105,7 +106,7 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       },
       ...(interruptions === undefined ? {} : { signal: interruptions.signal }),
     });
-    printOutcome(revision, (Date.now() - started) / 1000, io);
+    printOutcome(revision, (Date.now() - started) / 1000, values.verbose === true, io);
 
     return SUCCESSFUL.has(revision.status) ? EXIT.ok : EXIT.failed;
   } catch (error: unknown) {
@@ -180,7 +181,7 @@ function printEvent(event: ExecutionEvent, events: readonly ExecutionEvent[], io
   }
 }
 
-function printOutcome(revision: Revision, seconds: number, io: CliIo): void {
+function printOutcome(revision: Revision, seconds: number, verbose: boolean, io: CliIo): void {
   io.out(
     `revision ${revision.revision} of cluster ${revision.cluster}: ${revision.status} (${seconds.toFixed(1)}s)\n`,
   );
@@ -192,8 +193,11 @@ function printOutcome(revision: Revision, seconds: number, io: CliIo): void {
       `To apply for real, set AWS credentials, ${ENV.region}, ${ENV.artifactsBucket}, ${ENV.submissionsBucket}, ${ENV.revisionsTable} and ${ENV.assetKeyArn} (AWS_ENDPOINT_URL for an emulator); see README, AWS mode.\n`,
     );
   }
+  const counted = summariseChanges(revision.changeSummary);
+  if (counted !== '') io.out(`${counted}\n`);
   const preview = describeChangePreview(revision.changeSummary);
-  if (preview !== '') io.out(`change preview:\n${preview}\n`);
+  if (verbose && preview !== '') io.out(`change preview:\n${preview}\n`);
+  else if (preview !== '') io.out('the full change preview prints with --verbose\n');
   if (revision.error !== undefined)
     io.out(`error: ${revision.error.name}: ${revision.error.message}\n`);
 }

@@ -39,7 +39,7 @@ artefacts bucket; nothing is applied.
   --api URL   use the backend at URL instead (its mode decides what the export is good for)
 `,
   up: `Usage: kube-aws up <cluster.yaml> [--api URL] [--state-dir DIR] [--rotate NAMES]
-                    [--allow-replace]
+                    [--allow-replace] [--verbose]
 
 Submits the file as a new revision and follows the run state by state (name, status,
 duration). Talks to the running backend (npm start) when there is one or --api is given;
@@ -49,6 +49,7 @@ otherwise runs the embedded backend in this process on the same state directory.
                      or all); recorded on the revision. Nothing rotates without it.
   --allow-replace    let this revision replace controllers and etcd volumes, which the
                      stack policy otherwise denies.
+  --verbose          print the full change preview, not only the counts by action.
 Exit 0 when the revision ends PLANNED, APPLIED or NOOP, 1 otherwise, 2 for usage errors.
 `,
   history: `Usage: kube-aws history <clusterName> [--api URL] [--format text|json] [--state-dir DIR]

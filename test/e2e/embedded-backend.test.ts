@@ -89,6 +89,10 @@ describe('the embedded backend end to end', () => {
     }
     expect(run.stdout).toMatch(/^revision 1 of cluster demo: PLANNED \(\d+\.\d+s\)$/m);
     expect(run.stdout).toContain('nothing was deployed');
+    expect(run.stdout).toMatch(
+      /^changes: \d+ Add\nthe full change preview prints with --verbose\n$/m,
+    );
+    expect(run.stdout).not.toContain('change preview:');
     console.info(`up examples/cluster.yaml (in-process, cold) took ${run.seconds.toFixed(1)} s`);
   });
 
