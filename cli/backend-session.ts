@@ -4,7 +4,7 @@ import type { RecoveryReport } from '../embedded/record-interrupted-runs.ts';
 import { resolveStateDir, STATE_DIR_ENV } from '../embedded/state-dir.ts';
 import { logger } from '../lib/logger.ts';
 import type { RuntimeConfig } from '../lib/runtime-config.ts';
-import type { CliIo } from './cli-io.ts';
+import { type CliIo, UsageError } from './cli-io.ts';
 
 export interface BackendSession {
   apiUrl: string;
@@ -37,6 +37,9 @@ export async function openBackendSession(
   } = {},
 ): Promise<BackendSession> {
   if (flags.api !== undefined) {
+    if (!URL.canParse(flags.api) || !/^https?:$/.test(new URL(flags.api).protocol)) {
+      throw new UsageError(`--api must be an http:// or https:// URL (received ${flags.api})`);
+    }
     return {
       apiUrl: flags.api.replace(/\/+$/, ''),
       description: `backend at ${flags.api}`,
@@ -186,6 +189,10 @@ function describeFetchError(error: unknown): string {
     error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }
   ).cause;
   const code = cause?.code ?? cause?.errors?.find((attempt) => attempt.code !== undefined)?.code;
+
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  // fetch never connects to ports on its blocked list (9, 25, 6000, ...): say why.
+  if (cause?.message === 'bad port') return 'a port fetch refuses to use; pick another port';
 
   return code ?? cause?.message ?? (error instanceof Error ? error.message : 'unknown');
 }

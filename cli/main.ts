@@ -86,7 +86,9 @@ function takeGlobalOptions(argv: string[]): {
 
 function reportFailure(command: string, error: unknown, io: CliIo): number {
   if (error instanceof UsageError || isParseArgsError(error)) {
-    io.err(`kube-aws ${command}: ${(error as Error).message}; run kube-aws ${command} --help\n`);
+    io.err(
+      `kube-aws ${command}: ${describeUsageError(error as Error)}; run kube-aws ${command} --help\n`,
+    );
     return EXIT.usage;
   }
   if (error instanceof UnreadableFileError) {
@@ -97,6 +99,14 @@ function reportFailure(command: string, error: unknown, io: CliIo): number {
   io.err(`kube-aws ${command}: ${message}\n`);
 
   return EXIT.failed;
+}
+
+/** node:util's parseArgs explains `--` at length; the option's name is what the user needs. */
+function describeUsageError(error: Error): string {
+  const unknown = /^Unknown option '([^']*)'/.exec(error.message);
+  if (unknown !== null) return `unknown option ${unknown[1]}`;
+
+  return error.message;
 }
 
 function isParseArgsError(error: unknown): boolean {

@@ -32,7 +32,7 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
     allowPositionals: true,
   });
   if (positionals.length !== 1)
-    throw new UsageError(`render needs exactly one file (received ${positionals.length})`);
+    throw new UsageError(`needs exactly one file (received ${positionals.length})`);
   if (!values.export) throw new UsageError('render needs --export (the only render target)');
   const input = await readInputFile(positionals[0]!, io);
 

@@ -15,7 +15,7 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
     allowPositionals: true,
   });
   if (positionals.length !== 1)
-    throw new UsageError(`status needs exactly one cluster name (received ${positionals.length})`);
+    throw new UsageError(`needs exactly one cluster name (received ${positionals.length})`);
   if (values.format !== 'text' && values.format !== 'json') {
     throw new UsageError(`--format must be text or json (received ${values.format})`);
   }

@@ -34,7 +34,7 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length !== 1)
-    throw new UsageError(`up needs exactly one file (received ${positionals.length})`);
+    throw new UsageError(`needs exactly one file (received ${positionals.length})`);
   const input = await readInputFile(positionals[0]!, io);
 
   const started = Date.now();

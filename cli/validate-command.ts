@@ -12,7 +12,7 @@ export async function runValidateCommand(args: string[], io: CliIo): Promise<num
     allowPositionals: true,
   });
   if (positionals.length !== 1) {
-    throw new UsageError(`validate needs exactly one file (received ${positionals.length})`);
+    throw new UsageError(`needs exactly one file (received ${positionals.length})`);
   }
   if (values.format !== 'text' && values.format !== 'json') {
     throw new UsageError(`--format must be text or json (received ${values.format})`);

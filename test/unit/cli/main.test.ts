@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -107,5 +108,43 @@ describe('kube-aws main', () => {
 
     expect(await main(['--state-dir'], io)).toBe(2);
     expect(io.stderr()).toBe('kube-aws: --state-dir needs a directory; run kube-aws --help\n');
+  });
+
+  it('names the command once when up gets no file', async () => {
+    const io = captureIo();
+
+    expect(await main(['up'], io)).toBe(2);
+    expect(io.stderr()).toBe(
+      'kube-aws up: needs exactly one file (received 0); run kube-aws up --help\n',
+    );
+  });
+
+  it('names an unknown option plainly', async () => {
+    const io = captureIo();
+
+    expect(await main(['up', 'examples/cluster.yaml', '--bogus'], io)).toBe(2);
+    expect(io.stderr()).toBe('kube-aws up: unknown option --bogus; run kube-aws up --help\n');
+  });
+
+  it('exits 2 for an --api that is not an http URL', async () => {
+    const io = captureIo();
+
+    expect(await main(['status', 'demo', '--api', 'notaurl'], io)).toBe(2);
+    expect(io.stderr()).toBe(
+      'kube-aws status: --api must be an http:// or https:// URL (received notaurl); run kube-aws status --help\n',
+    );
+  });
+
+  it('says connection refused for an --api where nothing listens', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    const io = captureIo();
+
+    expect(await main(['status', 'demo', '--api', `http://127.0.0.1:${port}`], io)).toBe(1);
+    expect(io.stderr()).toBe(
+      `using backend at http://127.0.0.1:${port}\nkube-aws status: http://127.0.0.1:${port} did not answer (received connection refused); is the backend running?\n`,
+    );
   });
 });
