@@ -51,7 +51,15 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     startedAt: new Date().toISOString(),
   });
   io.out(
-    describeEmbeddedBackend({ apiUrl: backend.apiUrl, s3Endpoint: backend.s3Endpoint, stateDir }),
+    describeEmbeddedBackend({
+      apiUrl: backend.apiUrl,
+      s3Endpoint: backend.s3Endpoint,
+      stateDir,
+      stateDirArgument:
+        stateDir === resolveStateDir(undefined, {}, io.cwd)
+          ? undefined
+          : (values['state-dir'] ?? stateDir),
+    }),
   );
 
   const signal = await waitForStopSignal();

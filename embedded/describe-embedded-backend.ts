@@ -5,13 +5,18 @@ export function describeEmbeddedBackend(backend: {
   apiUrl: string;
   s3Endpoint: string;
   stateDir: string;
+  /** Set when the state dir is not the default `.local/`: the CLI needs to be told it too. */
+  stateDirArgument?: string | undefined;
 }): string {
+  const stateDirFlag =
+    backend.stateDirArgument === undefined ? '' : ` --state-dir ${backend.stateDirArgument}`;
   const { accessKeyId, secretAccessKey } = S3RVER_CREDENTIALS;
 
   return `kube-aws embedded backend (nothing here talks to AWS; applies are recorded as PLANNED)
   HTTP API     ${backend.apiUrl}
   S3 endpoint  ${backend.s3Endpoint}  (bucket ${SUBMISSIONS_BUCKET})
   state        ${backend.stateDir}
+  health       ${backend.apiUrl}/healthz
 
 Submit over HTTP:
   curl -X POST --data-binary @examples/cluster.yaml -H 'Content-Type: application/yaml' ${backend.apiUrl}/clusters
@@ -20,7 +25,7 @@ Submit by upload (the answer lands beside it as validation.json):
   AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --region us-east-1 --endpoint-url ${backend.s3Endpoint} s3 cp examples/cluster.yaml s3://${SUBMISSIONS_BUCKET}/clusters/demo/cluster.yaml
 
 Follow it:
-  npx kube-aws history demo
+  npx kube-aws history demo${stateDirFlag}
 
 Stop with Ctrl-C.
 `;

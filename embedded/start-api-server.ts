@@ -22,6 +22,12 @@ export async function startApiServer(options: { port: number; deps: Deps }): Pro
     void (async () => {
       const body = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // A liveness probe for scripts that wait for the backend; it touches no state.
+      if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(req.method === 'HEAD' ? undefined : '{"status":"ok"}\n');
+        return;
+      }
       const correlationHeader = req.headers['x-correlation-id'];
       const response = await handleApiRequest(
         {

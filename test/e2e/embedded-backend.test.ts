@@ -98,6 +98,9 @@ describe('the embedded backend end to end', () => {
 
   it('records a revision for a POST and for an S3 upload to the running backend', async () => {
     serve = await startServe(stateDir, env);
+    expect(serve.output()).toContain(`npx kube-aws history demo --state-dir ${stateDir}\n`);
+    const health = await fetch(`${serve.apiUrl}/healthz`);
+    expect([health.status, await health.text()]).toEqual([200, '{"status":"ok"}\n']);
 
     const posted = await api('POST', '/clusters', await readFile(EXAMPLE, 'utf8'));
     expect(posted.status).toBe(202);
