@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pollUntil, runCli, spawnCli } from './cli-process.ts';
+import { pollUntil, runCli, type ServeProcess, spawnCli, startServe } from './cli-process.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/cluster.yaml');
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
@@ -102,5 +102,40 @@ describe('a closed output pipe', () => {
     expect(run.stdout).toBe('[\n');
     expect(run.stderr).toBe(`using embedded backend in this process (state in ${stateDir})\n`);
     expect(run.code).toBe(0);
+  });
+});
+
+/** A second `up` while the first runs says whom it waits for, then follows its own run. */
+describe('a queued up', () => {
+  let stateDir: string;
+  let serve: ServeProcess | undefined;
+
+  beforeEach(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-queued-'));
+  });
+  afterEach(async () => {
+    await serve?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('prints the lock holder, when it leaves the queue, and its own states', async () => {
+    serve = await startServe(stateDir, env);
+    const first = spawnCli(['up', EXAMPLE, '--state-dir', stateDir], env);
+    await pollUntil('the first submission', async () =>
+      first.stdout().includes('submitted') ? true : undefined,
+    );
+
+    const second = await runCli(['up', EXAMPLE, '--state-dir', stateDir], env);
+
+    expect(await first.exited).toBe(0);
+    expect(second.code).toBe(0);
+    const lines = second.stdout.split('\n');
+    expect(lines[1]).toBe('revision 2 of cluster demo submitted');
+    expect(lines[2]).toMatch(
+      /^queued at position 1: waiting for revision 1 of cluster demo, which holds the lock \(lease until \d{4}-\d\d-\d\dT[\d:.]+Z\)$/,
+    );
+    expect(second.stdout).toMatch(/^revision 2 left the queue after \d+ s: RUNNING$/m);
+    expect(second.stdout).toMatch(/^ {2}Validate Cluster +succeeded/m);
+    expect(second.stdout).toMatch(/^revision 2 of cluster demo: PLANNED/m);
   });
 });
