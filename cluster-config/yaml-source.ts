@@ -179,13 +179,13 @@ export function parseYamlSource(text: string): ParsedYaml {
   const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
   const locator = new SourceLocator(doc, lineCounter);
   const problems: SourceProblem[] = [];
+  const placesSeen = new Set<string>();
   for (const error of doc.errors) {
     const position = locator.positionOf(error.pos[0]);
     // One parse error often cascades into more at the same spot; the first says it best.
-    const repeated = problems.some(
-      (seen) => seen.position.line === position.line && seen.position.column === position.column,
-    );
-    if (repeated) continue;
+    const place = `${position.line}:${position.column}`;
+    if (placesSeen.has(place)) continue;
+    placesSeen.add(place);
     // The pre-check should have refused such nesting; this keeps the parser's overflow readable.
     if (/call stack/i.test(error.message)) {
       const message = `document is nested too deeply for the parser (limit ${MAX_NESTING_DEPTH})`;

@@ -97,4 +97,25 @@ describe('hostile cluster.yaml input', () => {
         'errors); fix the findings above and validate again',
     });
   });
+
+  it('reports 20 000 syntax errors on one line as 100 findings plus one that counts the rest', () => {
+    const { report } = validateClusterYaml(`x: ${'"a" '.repeat(20_000)}\n`);
+
+    expect(report.errors).toHaveLength(101);
+    expect(report.errors[0]?.message).toBe(
+      'invalid YAML: unexpected double-quoted-scalar at node end',
+    );
+    // 19 999 distinct places, one per stray scalar, less the 100 shown.
+    expect(report.errors[100]).toEqual({
+      severity: 'error',
+      file: 'cluster.yaml',
+      line: 1,
+      column: 408,
+      path: '',
+      rule: 'too-many-findings',
+      message:
+        'cluster.yaml reports at most 100 findings at once (received 19899 more, 19899 of them ' +
+        'errors); fix the findings above and validate again',
+    });
+  });
 });
