@@ -147,6 +147,8 @@ export function suggestKey(key: string, candidates: readonly string[]): string |
   const limit = Math.max(2, Math.floor(key.length / 3));
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: a long junk key costs nothing.
+    if (Math.abs(key.length - candidate.length) > limit) continue;
     const distance = measureEditDistance(key.toLowerCase(), candidate.toLowerCase());
     if (distance <= limit && (best === undefined || distance < best.distance)) {
       best = { candidate, distance };

@@ -47,17 +47,25 @@ const WHOLE_FILE: Position = { line: 0, column: 0 };
  */
 const YAML_OPTIONS = { version: '1.1', uniqueKeys: false, prettyErrors: false } as const;
 
-/** `['subnets', 1, 'instanceCIDR']` becomes `subnets[1].instanceCIDR`; key names are escaped. */
+/**
+ * `['subnets', 1, 'instanceCIDR']` becomes `subnets[1].instanceCIDR`; key names are escaped, and
+ * shortened past 256 characters.
+ */
 export function formatPath(path: ConfigPath): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else
-      text +=
-        text === '' ? escapeControlCharacters(segment) : `.${escapeControlCharacters(segment)}`;
+    else text += `${text === '' ? '' : '.'}${escapeControlCharacters(shortenKey(segment))}`;
   }
 
   return text;
+}
+
+/** No valid key comes near this length; a longer one is shortened so messages stay small. */
+const MAX_KEY_SHOWN = 256;
+
+function shortenKey(key: string): string {
+  return key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN - 3)}...` : key;
 }
 
 /** The 0-based offset of the first byte that breaks UTF-8, or -1 when the bytes are valid. */

@@ -118,4 +118,21 @@ describe('hostile cluster.yaml input', () => {
         'errors); fix the findings above and validate again',
     });
   });
+
+  it('shortens a 250 000-character key to 256 characters in its finding', () => {
+    const { report } = validateClusterYaml(`? ${'k'.repeat(250_000)}\n: 1\n`);
+    const shown = `${'k'.repeat(253)}...`;
+
+    expect(report.errors.filter((finding) => finding.rule === 'unknown-key')).toEqual([
+      {
+        severity: 'error',
+        file: 'cluster.yaml',
+        line: 1,
+        column: 3,
+        path: shown,
+        rule: 'unknown-key',
+        message: `${shown} is not a known key`,
+      },
+    ]);
+  });
 });
