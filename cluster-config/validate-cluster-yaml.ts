@@ -20,12 +20,10 @@ import { RuleContext, type RuleProblem } from './rules/rule-context.ts';
 import {
   findDeepNesting,
   findInvalidUtf8,
-  MAX_FILE_BYTES,
-  MAX_NESTING_DEPTH,
   normaliseLineEndings,
-  parseYamlSource,
   positionOfByte,
-} from './yaml-source.ts';
+} from './scan-source-text.ts';
+import { MAX_FILE_BYTES, MAX_NESTING_DEPTH, parseYamlSource } from './yaml-source.ts';
 
 export interface ClusterYamlResult {
   /** Present only when the report has no errors: defaults applied, `subnets` never empty. */

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeNameInZone, isDnsName } from '../../../cluster-config/rules/dns-rules.ts';
-import {
-  createSourceLocator,
-  findDeepNesting,
-  findInvalidUtf8,
-  formatPath,
-} from '../../../cluster-config/yaml-source.ts';
+import { findDeepNesting, findInvalidUtf8 } from '../../../cluster-config/scan-source-text.ts';
+import { createSourceLocator, formatPath } from '../../../cluster-config/yaml-source.ts';
 
 describe('formatPath', () => {
   it('writes list indexes in brackets and keys with dots', () => {
