@@ -1,4 +1,5 @@
 import type { Finding, ValidationReport } from '../schemas/finding.ts';
+import { escapeControlCharacters } from './escape-control-characters.ts';
 import type { RuleProblem } from './rules/rule-context.ts';
 import {
   type ConfigPath,
@@ -96,7 +97,7 @@ export function summarise(findings: Finding[]): { report: ValidationReport } {
       path: '',
       rule: 'too-many-findings',
       message:
-        `${firstOmitted.file} reports at most ${MAX_FINDINGS} findings at once (received ` +
+        `${escapeControlCharacters(firstOmitted.file)} reports at most ${MAX_FINDINGS} findings at once (received ` +
         `${omitted.length} more, ${omittedErrors} of them errors); fix the findings above and ` +
         'validate again',
     });

@@ -10,6 +10,7 @@ import {
 } from './build-findings.ts';
 import { checkKeys, isPlainMapping } from './check-keys.ts';
 import { describeSchemaIssue, formatReceived } from './describe-schema-issue.ts';
+import { escapeControlCharacters } from './escape-control-characters.ts';
 import { completeConfig, normaliseBeforeRules } from './normalise-config.ts';
 import { checkAwsValues } from './rules/aws-value-rules.ts';
 import { checkCapacity } from './rules/capacity-rules.ts';
@@ -66,7 +67,8 @@ export function validateClusterYamlBytes(
       'invalid-utf8',
       [],
       positionOfByte(bytes, badByte),
-      `${file} must be UTF-8 text (received byte 0x${hex} at offset ${badByte}); save the file as UTF-8`,
+      `${escapeControlCharacters(file)} must be UTF-8 text (received byte 0x${hex} at offset ` +
+        `${badByte}); save the file as UTF-8`,
     );
     return summarise([finding]);
   }
@@ -86,7 +88,7 @@ function validateText(source: string, file: string): ClusterYamlResult {
         'nesting-too-deep',
         [],
         deep.position,
-        `${file} nests ${deep.what} more than ${MAX_NESTING_DEPTH} levels deep`,
+        `${escapeControlCharacters(file)} nests ${deep.what} more than ${MAX_NESTING_DEPTH} levels deep`,
       ),
     ]);
   }
@@ -110,7 +112,7 @@ function validateText(source: string, file: string): ClusterYamlResult {
         'not-a-mapping',
         [],
         WHOLE_FILE,
-        `${file} must be a mapping of keys such as clusterName: demo (received ${received})`,
+        `${escapeControlCharacters(file)} must be a mapping of keys such as clusterName: demo (received ${received})`,
       ),
     );
     return summarise(findings);
@@ -200,7 +202,7 @@ function reportTooLarge(file: string, size: number): ClusterYamlResult {
       'file-too-large',
       [],
       WHOLE_FILE,
-      `${file} must be at most ${MAX_FILE_BYTES} bytes (received ${size} bytes)`,
+      `${escapeControlCharacters(file)} must be at most ${MAX_FILE_BYTES} bytes (received ${size} bytes)`,
     ),
   ]);
 }

@@ -171,7 +171,8 @@ describe('stack tags', () => {
         'the stack with KubernetesCluster itself; remove the tag',
       '8:3 stack-tag-key stackTags.a\\tb must have a key without control characters (received "a\\tb")',
       '9:3 stack-tag-value stackTags.ok must be a value without control characters (received "line\\nbreak")',
-      '10:3 stack-tag-key stackTags.kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk must have a key of 1 to 128 characters (received 129 characters)',
+      `10:3 stack-tag-key stackTags.${'k'.repeat(129)} must have a key of 1 to 128 characters ` +
+        '(received 129 characters)',
       '11:3 stack-tag-value stackTags.long must be at most 256 characters (received 257 characters)',
     ]);
   });

@@ -34,7 +34,8 @@ describe('formatFindingsText', () => {
   });
 
   it('escapes control characters of a key name, so it cannot colour or forge a line', () => {
-    const text = `${TEXT.replace(/hyperkube.*\n|workerCount.*\n/g, '')}"evil\\e[31mRED\\nfake.yaml:1:1: error: forged\\r": 1\n`;
+    const clean = TEXT.replace(/hyperkube.*\n|workerCount.*\n/g, '');
+    const text = `${clean}"evil\\e[31mRED\\nfake.yaml:1:1: error: forged\\r": 1\n`;
     const { report } = validateClusterYaml(text, 'demo.yaml');
     expect(formatFindingsText(report)).toBe(
       'demo.yaml:6:1: error: evil\\u001b[31mRED\\nfake.yaml:1:1: error: forged\\r is not a known key\n',
@@ -47,6 +48,16 @@ describe('formatFindingsText', () => {
     expect(formatFindingsText(report).split('\n')[1]).toBe(
       'demo.yaml:7:14: error: workerCount must be an integer (received "a\\u007fb\\u009bc\\u2028d\\u2029e")',
     );
+  });
+
+  it('escapes a control character of the file name inside the message too', () => {
+    const { report } = validateClusterYaml('- a\n', 'x\ny.yaml');
+    expect(report.errors.map((finding) => [finding.file, finding.message])).toEqual([
+      [
+        'x\ny.yaml',
+        'x\\ny.yaml must be a mapping of keys such as clusterName: demo (received a list)',
+      ],
+    ]);
   });
 
   it('escapes a control character in the file name', () => {
