@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -11,7 +12,10 @@ import {
 } from '../../../embedded/start-embedded-backend.ts';
 import { logger } from '../../../lib/logger.ts';
 import { readExampleClusterYaml, renameCluster } from '../../fixtures/bench/generate-node-pools.ts';
+import { requireTool } from '../../support/external-tools.ts';
 import { sendRawRequest } from '../../unit/embedded/raw-request.ts';
+
+const hasAwsCli = requireTool('aws', ['--version']);
 
 /** Every file under `root` (the state dir's parent), so a write outside the state dir shows too. */
 async function listFiles(root: string): Promise<string[]> {
@@ -124,6 +128,47 @@ describe('the embedded backend behind its guards', () => {
     expect(response.status).toBe(403);
     expect(await backend.deps.revisions.list('x')).toEqual([]);
   });
+
+  it.skipIf(!hasAwsCli)(
+    'starts a run for an upload with the aws CLI, as the serve banner shows',
+    async () => {
+      const file = path.join(root, 'cli-cluster.yaml');
+      await writeFile(file, renameCluster(readExampleClusterYaml(), 'cli'));
+      const args = [
+        '--cli-read-timeout',
+        '20',
+        '--region',
+        'us-east-1',
+        '--endpoint-url',
+        backend.s3Endpoint,
+      ];
+      // Asynchronous on purpose: the backend answers from this very process.
+      await new Promise<void>((resolve, reject) => {
+        execFile(
+          'aws',
+          [...args, 's3', 'cp', file, `s3://${SUBMISSIONS_BUCKET}/clusters/cli/cluster.yaml`],
+          {
+            timeout: 60_000,
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: root,
+              AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+              AWS_CONFIG_FILE: path.join(root, 'no-config'),
+            },
+          },
+          (error) => (error ? reject(error) : resolve()),
+        );
+      });
+      await backend.waitForIdle();
+
+      const revisions = await backend.deps.revisions.list('cli');
+      expect(revisions.map((revision) => [revision.revision, revision.submitter])).toEqual([
+        [1, 'local:s3-upload'],
+      ]);
+    },
+    120_000,
+  );
 
   it('starts a run for a signed SDK upload of cluster.yaml', async () => {
     await s3.send(
