@@ -71,6 +71,13 @@ export async function recordFailureStep(input: TaskInput, deps: Deps): Promise<R
     { state: STATE.recordFailure, detail: `${error.name}: ${error.message}` },
     { error },
   );
+  logger.warn('revision failed', {
+    cluster_name: input.cluster,
+    revision: input.revision,
+    error_name: error.name,
+    error_message: error.message,
+    correlation_id: input.correlationId,
+  });
 
   return finishRun(input, 'FAILED', deps);
 }

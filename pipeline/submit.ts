@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { START_OF_FILE } from '../cluster-config/build-findings.ts';
+import { locateTopLevelKey } from '../cluster-config/locate-top-level-key.ts';
 import {
   type ClusterYamlResult,
   validateClusterYamlBytes,
@@ -50,8 +52,6 @@ export interface SubmitResult {
   warnings: Finding[];
 }
 
-/** The longest cluster name whose execution name `<cluster>-<10-digit revision>` fits in 80. */
-const MAX_CLUSTER_NAME_FOR_EXECUTION = 80 - 1 - 10;
 /** Waits for a concurrent duplicate to finish allocating: 50 × 200 ms. */
 const PENDING_CLAIM_POLLS = 50;
 const PENDING_CLAIM_INTERVAL_MS = 200;
@@ -69,7 +69,7 @@ export async function submitClusterYaml(request: SubmitRequest, deps: Deps): Pro
   const bytes = readBody(request);
   const { config, warnings } = requireValid(validateClusterYamlBytes(bytes, file), file);
   const cluster = config.clusterName;
-  checkClusterName(cluster, request.expectedCluster, file);
+  checkClusterName(cluster, request.expectedCluster, file, bytes);
   // An unknown asset name is the submitter's mistake: answer it now, not in Generate Assets.
   checkRotationNames(request.rotate ?? []);
 
@@ -160,23 +160,30 @@ function requireValid(
   return { config, warnings: report.warnings };
 }
 
-function checkClusterName(cluster: string, expected: string | undefined, file: string): void {
-  if (expected !== undefined && cluster !== expected) {
-    const message =
-      `clusterName must equal the upload folder clusters/${expected}/ (received ${cluster}); ` +
-      'move the file or change clusterName';
-    throw new ValidationError(message, [findingAt(file, 'cluster-name-mismatch', message)]);
-  }
-  if (cluster.length > MAX_CLUSTER_NAME_FOR_EXECUTION) {
-    const message =
-      `clusterName must be at most ${MAX_CLUSTER_NAME_FOR_EXECUTION} characters so execution ` +
-      `names fit (received ${cluster.length})`;
-    throw new ValidationError(message, [findingAt(file, 'cluster-name-too-long', message)]);
-  }
-}
+/** An S3 upload's folder names its cluster; the file must agree (clusterName's own length and
+ * form are validation rules, checked before this). */
+function checkClusterName(
+  cluster: string,
+  expected: string | undefined,
+  file: string,
+  bytes: Uint8Array,
+): void {
+  if (expected === undefined || cluster === expected) return;
 
-function findingAt(file: string, rule: string, message: string): Finding {
-  return { severity: 'error', file, line: 0, column: 0, path: 'clusterName', rule, message };
+  const message =
+    `clusterName must equal the upload folder clusters/${expected}/ (received ${cluster}); ` +
+    'move the file or change clusterName';
+  const { line, column } = locateTopLevelKey(bytes, 'clusterName') ?? START_OF_FILE;
+  const finding: Finding = {
+    severity: 'error',
+    file,
+    line,
+    column,
+    path: 'clusterName',
+    rule: 'cluster-name-mismatch',
+    message,
+  };
+  throw new ValidationError(message, [finding]);
 }
 
 async function refuseWhenBusy(cluster: string, deps: Deps): Promise<void> {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ValidationError } from '../../../lib/errors.ts';
 import { DependencyError } from '../../../lib/errors.ts';
 import { sha256Hex } from '../../../lib/hash.ts';
 import { submitClusterYaml } from '../../../pipeline/submit.ts';
@@ -242,13 +243,18 @@ describe('submitClusterYaml', () => {
   it('rejects an upload whose clusterName differs from its folder', async () => {
     const { deps } = await openWorld(dynalite);
 
-    await expect(
-      submitClusterYaml(
-        { body: EXAMPLE_YAML, source: api, submitter: 'a', expectedCluster: 'other' },
-        deps,
-      ),
-    ).rejects.toThrow(
+    const refused = submitClusterYaml(
+      { body: EXAMPLE_YAML, source: api, submitter: 'a', expectedCluster: 'other' },
+      deps,
+    );
+
+    await expect(refused).rejects.toThrow(
       'clusterName must equal the upload folder clusters/other/ (received demo); move the file or change clusterName',
     );
+    const findings = await refused.catch((error: ValidationError) => error.findings);
+    // examples/cluster.yaml writes `clusterName: demo` on its third line.
+    expect(findings).toMatchObject([
+      { rule: 'cluster-name-mismatch', path: 'clusterName', line: 3, column: 1 },
+    ]);
   });
 });
