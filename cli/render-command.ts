@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -79,8 +80,10 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
     const outDir = path.resolve(io.cwd, values.out);
     const target = path.join(outDir, `${cluster}.stack-template.json`);
     await mkdir(outDir, { recursive: true });
-    const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, formatTemplate(template.body), { mode: 0o600 });
+    // A fresh random name opened exclusively ('wx'): a link planted in a shared directory is
+    // never followed, and the 0600 mode always applies to the file we wrote.
+    const temporary = `${target}.${randomBytes(8).toString('hex')}.tmp`;
+    await writeFile(temporary, formatTemplate(template.body), { mode: 0o600, flag: 'wx' });
     await rename(temporary, target);
     io.out(
       `${path.relative(io.cwd, target) || target} written from revision ${revision} (${finished.status}; the revision is recorded, see kube-aws history ${cluster})\n`,

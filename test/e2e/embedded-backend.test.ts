@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -215,6 +215,11 @@ describe('the embedded backend end to end', () => {
     );
     const bytes = await readFile(file);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // A link planted where the export goes is replaced, never written through.
+    const victim = path.join(outDir, 'victim.txt');
+    await writeFile(victim, 'untouched\n', { mode: 0o644 });
+    await rm(file);
+    await symlink(victim, file);
 
     const second = await runCli(
       ['render', EXAMPLE, '--export', '--out', outDir, '--state-dir', stateDir],
@@ -222,6 +227,8 @@ describe('the embedded backend end to end', () => {
     );
     expect(second.code).toBe(0);
     expect((await readFile(file)).equals(bytes)).toBe(true);
+    expect((await lstat(file)).isFile()).toBe(true);
+    expect(await readFile(victim, 'utf8')).toBe('untouched\n');
     printed.push(first.stdout, first.stderr, second.stdout, second.stderr);
     if (hasCfnLint)
       expect(runCfnLint([file]).filter((finding) => finding.rule.startsWith('E'))).toEqual([]);
