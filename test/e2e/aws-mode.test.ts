@@ -97,14 +97,20 @@ describe.skipIf(!hasMoto)('the CLI in AWS mode against moto', () => {
 
   it('exports a deployable template whose assets are KMS ciphertext', async () => {
     const outDir = path.join(workDir, 'out');
-    const run = await runCli(['render', clusterFile, '--export', '--out', outDir], env, 240_000);
+    // A change from what `up` applied, so the preview has something to plan in any test order.
+    const changedFile = path.join(workDir, 'changed.yaml');
+    await writeFile(
+      changedFile,
+      (await readFile(clusterFile, 'utf8')).replace('workerCount: 2', 'workerCount: 3'),
+    );
+    const run = await runCli(['render', changedFile, '--export', '--out', outDir], env, 240_000);
 
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(
+    expect(run.stdout.replace(/revision \d+/, 'revision N')).toBe(
       [
         `using AWS mode in this process (the stack change is previewed, not applied): buckets kube-aws-submissions-moto and kube-aws-artifacts-moto, table kube-aws-revisions-moto, key ${keyArn}, region us-east-1 via ${moto.endpoint}`,
-        `${path.relative(process.cwd(), path.join(outDir, 'demo.stack-template.json'))} written from revision 2 (PLANNED; the revision is recorded, see kube-aws history demo)`,
+        `${path.relative(process.cwd(), path.join(outDir, 'demo.stack-template.json'))} written from revision N (PLANNED; the revision is recorded, see kube-aws history demo)`,
         `deployable: assets are ciphertext of KMS key ${keyArn} and userdata is in s3://kube-aws-artifacts-moto; deploy with aws cloudformation deploy --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM`,
         '',
       ].join('\n'),
