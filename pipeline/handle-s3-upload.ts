@@ -1,4 +1,5 @@
 import { toPublicReport } from '../cluster-config/format-findings.ts';
+import { MAX_FILE_BYTES } from '../cluster-config/yaml-source.ts';
 import { artifactKeys } from '../lib/artifact-keys.ts';
 import { describeError, isProductError, ValidationError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
@@ -42,10 +43,13 @@ export async function handleS3Upload(
   const match = SUBMISSION_KEY.exec(upload.key);
   if (match?.[1] === undefined) return ignoreUpload(upload, deps.submissions);
   const pathCluster = match[1];
-  const body = await deps.submissions.get(upload.key);
-  if (body === undefined) return { outcome: 'ignored', reason: 'object no longer exists' };
 
   try {
+    const body = await deps.submissions.get(upload.key, {
+      ...(upload.versionId === undefined ? {} : { versionId: upload.versionId }),
+      maxBytes: MAX_FILE_BYTES,
+    });
+    if (body === undefined) return { outcome: 'ignored', reason: 'object no longer exists' };
     const submitted = await submitClusterYaml(
       {
         body,

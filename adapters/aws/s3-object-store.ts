@@ -1,6 +1,11 @@
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import type { ObjectStore } from '../../ports/object-store.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import {
+  describeObjectTooLarge,
+  type GetObjectOptions,
+  type ObjectStore,
+} from '../../ports/object-store.ts';
 import { rethrowSdkError } from './classify-sdk-error.ts';
 import { LazyClient, loadOnce } from './load-once.ts';
 
@@ -73,11 +78,23 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
+  async get(key: string, options: GetObjectOptions = {}): Promise<Uint8Array | undefined> {
     const { sdk, client } = await this.client.get();
     try {
-      const result = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const result = await client.send(
+        new sdk.GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(options.versionId === undefined ? {} : { VersionId: options.versionId }),
+        }),
+      );
       if (result.Body === undefined) return new Uint8Array();
+      const size = result.ContentLength ?? 0;
+      if (options.maxBytes !== undefined && size > options.maxBytes) {
+        // Not reading the rest: a huge upload must not reach memory to be refused.
+        (result.Body as { destroy?: () => void }).destroy?.();
+        throw new ValidationError(describeObjectTooLarge(key, options.maxBytes, size));
+      }
 
       return await result.Body.transformToByteArray();
     } catch (error: unknown) {

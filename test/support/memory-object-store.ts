@@ -1,4 +1,9 @@
-import type { ObjectStore } from '../../ports/object-store.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import {
+  describeObjectTooLarge,
+  type GetObjectOptions,
+  type ObjectStore,
+} from '../../ports/object-store.ts';
 
 /** An in-memory ObjectStore for unit tests; `objects` exposes what was written, for scans. */
 export class MemoryObjectStore implements ObjectStore {
@@ -11,8 +16,11 @@ export class MemoryObjectStore implements ObjectStore {
     return {};
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
+  async get(key: string, options: GetObjectOptions = {}): Promise<Uint8Array | undefined> {
     const body = this.objects.get(key);
+    if (body !== undefined && options.maxBytes !== undefined && body.length > options.maxBytes) {
+      throw new ValidationError(describeObjectTooLarge(key, options.maxBytes, body.length));
+    }
 
     return body === undefined ? undefined : Buffer.from(body);
   }

@@ -155,6 +155,31 @@ describe.each(backends)('S3ObjectStore on $name', (backend) => {
     }
   });
 
+  it('reads the version an event names, not the newest, when the bucket is versioned', async () => {
+    const first = await started.store.put('clusters/d/cluster.yaml', 'one', 'application/yaml');
+    await started.store.put('clusters/d/cluster.yaml', 'two', 'application/yaml');
+
+    const read = await started.store.get('clusters/d/cluster.yaml', {
+      ...(first.versionId === undefined ? {} : { versionId: first.versionId }),
+    });
+
+    expect(Buffer.from(read!).toString()).toBe(backend.versioned ? 'one' : 'two');
+  });
+
+  it('refuses an object over maxBytes by its size, without reading it', async () => {
+    await started.store.put('clusters/e/cluster.yaml', 'x'.repeat(2048), 'application/yaml');
+
+    await expect(
+      started.store.get('clusters/e/cluster.yaml', { maxBytes: 1024 }),
+    ).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'clusters/e/cluster.yaml must be at most 1024 bytes (received 2048)',
+    });
+    expect((await started.store.get('clusters/e/cluster.yaml', { maxBytes: 2048 }))?.length).toBe(
+      2048,
+    );
+  });
+
   it('hands out a real S3 address, never the emulator address', () => {
     expect(started.store.urlFor('clusters/a/templates/abc.json')).toBe(
       'https://artefacts.s3.amazonaws.com/clusters/a/templates/abc.json',

@@ -74,3 +74,30 @@ describe('handleS3Upload with a key that is not a submission', () => {
     });
   });
 });
+
+describe('handleS3Upload with an oversized upload', () => {
+  it('answers with validation.json naming the size and reads no further', async () => {
+    const submissions = new MemoryObjectStore();
+    const key = 'clusters/big/cluster.yaml';
+    await submissions.put(key, `clusterName: big\n${'#'.repeat(300 * 1024)}\n`, 'application/yaml');
+    // Refused before submit: nothing but the submissions bucket may be touched.
+    const deps = { submissions } as unknown as Deps & { submissions: MemoryObjectStore };
+
+    const outcome = await handleS3Upload(
+      { bucket: 'b', key, submitter: 'tester', correlationId: 'c' },
+      deps,
+    );
+
+    expect(outcome).toEqual({ outcome: 'rejected', cluster: 'big', code: 'VALIDATION' });
+    const written = await submissions.get('clusters/big/validation.json');
+    expect(JSON.parse(Buffer.from(written!).toString('utf8'))).toEqual({
+      valid: false,
+      errors: [],
+      warnings: [],
+      error: {
+        code: 'VALIDATION',
+        message: 'clusters/big/cluster.yaml must be at most 262144 bytes (received 307218)',
+      },
+    });
+  });
+});
