@@ -48,6 +48,8 @@ export class LocalWorkflow implements Workflow {
   private readonly machine: StateMachine;
   private readonly directory: string;
   private readonly running = new Map<string, Promise<void>>();
+  /** Starts in flight, set before the first await so racing starts of one name share it. */
+  private readonly starting = new Map<string, Promise<{ executionArn: string }>>();
   private readonly writes = new Map<string, Promise<void>>();
   private readonly aborts = new Map<string, () => void>();
   /** Task handlers in flight: an aborted execution does not wait for them, a stop must. */
@@ -59,7 +61,16 @@ export class LocalWorkflow implements Workflow {
     this.directory = path.join(options.stateDir, 'executions');
   }
 
-  async start(name: string, input: unknown): Promise<{ executionArn: string }> {
+  start(name: string, input: unknown): Promise<{ executionArn: string }> {
+    const pending = this.starting.get(name);
+    if (pending !== undefined) return pending;
+    const started = this.startOnce(name, input).finally(() => this.starting.delete(name));
+    this.starting.set(name, started);
+
+    return started;
+  }
+
+  private async startOnce(name: string, input: unknown): Promise<{ executionArn: string }> {
     const executionArn = `${EXECUTION_ARN_PREFIX}${name}`;
     if (this.running.has(name) || (await this.readExecution(name)) !== undefined) {
       return { executionArn };

@@ -72,6 +72,24 @@ describe('LocalWorkflow running provision.asl.json', () => {
     expect(exited).toContain(STATE.waitForStack);
   });
 
+  it('runs a name once when fifteen starts of it race', async () => {
+    const calls: TaskCall[] = [];
+    const workflow = new LocalWorkflow({
+      stateDir,
+      runTask: scriptedRunner(calls),
+      waitOverrideMs: 1,
+    });
+    const input = { cluster: 'demo', revision: 3, correlationId: 'c' };
+
+    const arns = await Promise.all(
+      Array.from({ length: 15 }, () => workflow.start('demo-3', input)),
+    );
+    await workflow.waitForIdle();
+
+    expect(new Set(arns.map((arn) => arn.executionArn)).size).toBe(1);
+    expect(calls.filter((call) => call.step === 'validate')).toHaveLength(1);
+  });
+
   it('returns the first ARN and starts no second run for a repeated name', async () => {
     const calls: TaskCall[] = [];
     const workflow = new LocalWorkflow({
