@@ -109,7 +109,7 @@ async function openAwsSession(
   config: Readonly<RuntimeConfig>,
   stateDir: string,
   io: CliIo,
-  options: { previewOnly?: boolean },
+  options: { previewOnly?: boolean; requireExistingState?: boolean },
 ): Promise<BackendSession> {
   if (io.env.KUBE_AWS_LOG_LEVEL === undefined) logger.setLogLevel('ERROR');
   const { describeAwsMode, startAwsBackend } = await import('../embedded/start-aws-backend.ts');
@@ -118,6 +118,7 @@ async function openAwsSession(
     apiPort: 0,
     config,
     previewOnly: options.previewOnly === true,
+    readOnly: options.requireExistingState === true,
   });
 
   return {

@@ -57,14 +57,23 @@ export async function startAwsBackend(options: {
    * `render --export` needs, so an export never deploys anything by itself.
    */
   previewOnly?: boolean;
+  /**
+   * Only answer reads (status, history): the state in AWS is all they need, so the local state
+   * dir is neither created nor locked, and runs are never started here.
+   */
+  readOnly?: boolean;
 }): Promise<AwsBackend> {
-  const created = await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
-  const unlock = await lockStateDir(options.stateDir);
+  const readOnly = options.readOnly === true;
+  const created = readOnly
+    ? undefined
+    : await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const unlock = readOnly ? async () => {} : await lockStateDir(options.stateDir);
   const aws = createAwsDeps(options.config);
   const workflow: LocalWorkflow = new LocalWorkflow({
     stateDir: options.stateDir,
     runTask: (input) => runTask(input, deps),
   });
+  if (readOnly) workflow.deferNewStarts();
   const deps: Deps = {
     ...aws,
     workflow,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -117,5 +117,15 @@ describe.skipIf(!hasMoto)('the CLI in AWS mode against moto', () => {
     );
     const template = await readFile(path.join(outDir, 'demo.stack-template.json'), 'utf8');
     expect(template).not.toContain('PRIVATE KEY');
+  });
+
+  it('answers status from AWS without creating a local state dir', async () => {
+    const stateDir = path.join(workDir, 'reader-state');
+    const run = await runCli(['status', 'demo'], { ...env, KUBE_AWS_STATE_DIR: stateDir }, 120_000);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^latest {8}\d+ \w+ \(updated [^)]+\)$/m);
+    expect(run.stdout).toContain('last applied  1\n');
+    await expect(stat(stateDir)).rejects.toThrow('ENOENT');
   });
 });
