@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One finding of the cloud-config validator, as coreos-cloudinit reports it. */
 export const CloudConfigEntrySchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from './env-names.ts';
 
 /** What a function deployed in AWS needs from its environment; `infra/` sets exactly these. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvariantError, NotFoundError } from '../lib/errors.ts';
 import { canonicalJson } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';

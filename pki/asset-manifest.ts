@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvariantError } from '../lib/errors.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 

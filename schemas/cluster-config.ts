@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The `cluster.yaml` schema: every key of kube-aws's 2016 file with its default, plus the keys later

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One validation finding, the unit of the CLI's text and JSON output and of the API's 400 body. */
 export const FindingSchema = z.object({

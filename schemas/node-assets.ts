@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const NodeRoleSchema = z.enum(['controller', 'worker']);
 export type NodeRole = z.infer<typeof NodeRoleSchema>;

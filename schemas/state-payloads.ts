@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What flows between Step Functions states: pointers (object keys), hashes and counts, never

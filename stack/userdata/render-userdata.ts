@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvariantError } from '../../lib/errors.ts';
 import { canonicalJson } from '../../lib/hash.ts';
 import { ClusterConfigSchema } from '../../schemas/cluster-config.ts';
