@@ -30,7 +30,8 @@ error or an unreadable file.
 Runs validate, generate-assets, encrypt and render, previews the stack change, and writes
 <clusterName>.stack-template.json (mode 0600) to DIR (default: the current directory).
 Each export is recorded as a revision with status PLANNED (NOOP when it matches the last
-applied template; see kube-aws history), so who exported what stays auditable. Assets stored earlier are reused: a rerun writes the same bytes.
+applied template; see kube-aws history), so who exported what stays auditable. Assets
+stored earlier are reused: a rerun writes the same bytes.
 
 Embedded (the default): a review copy, not deployable: assets are encrypted with the local key
 of the state directory and userdata lives in the local bucket.
