@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DnsZones, HostedZone } from '../../ports/dns-zones.ts';
 
 export const LocalZonesFileSchema = z.array(
