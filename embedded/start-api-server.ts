@@ -16,7 +16,18 @@ export interface ApiServer {
 }
 
 /** The HTTP API on 127.0.0.1 only: the embedded backend has no authentication of its own. */
-export async function startApiServer(options: { port: number; deps: Deps }): Promise<ApiServer> {
+/**
+ * A request whose body has not fully arrived by then is answered 408 and closed; Node's own
+ * default holds a stalled body for 300 s. API Gateway's integration limit is 29 s.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export async function startApiServer(options: {
+  port: number;
+  deps: Deps;
+  /** Milliseconds to receive a whole request; DEFAULT_REQUEST_TIMEOUT_MS when absent. */
+  requestTimeoutMs?: number;
+}): Promise<ApiServer> {
   const identity = `local:${safeUserName()}`;
   const handleRequest: RequestListener = (req, res) => {
     void (async () => {
@@ -54,7 +65,16 @@ export async function startApiServer(options: { port: number; deps: Deps }): Pro
     });
   };
   // The guard refuses other Hosts and other Origins: DNS rebinding and cross-site pages.
-  const server = createServer(guardApiRequests(handleRequest));
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, 15_000),
+      // Node checks the timeouts on this interval (30 s by default), so it bounds the overshoot.
+      connectionsCheckingInterval: Math.min(requestTimeout, 5_000),
+    },
+    guardApiRequests(handleRequest),
+  );
   const port = await listenOnLoopback(server, options.port, '--port');
 
   return { url: `http://127.0.0.1:${port}`, stop: () => closeServer(server) };

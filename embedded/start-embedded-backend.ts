@@ -70,6 +70,8 @@ export interface EmbeddedBackendOptions {
   /** Milliseconds the Wait state pauses (tests); the definition's value otherwise. */
   waitOverrideMs?: number;
   retryIntervalOverrideMs?: number;
+  /** Milliseconds the HTTP API waits for a whole request (tests); 30 s otherwise. */
+  requestTimeoutMs?: number;
 }
 
 export interface EmbeddedBackend {
@@ -219,7 +221,13 @@ async function startParts(
     deps,
     await listClusterNames(dynamoClient, REVISIONS_TABLE),
   );
-  const api = await startApiServer({ port: options.apiPort, deps });
+  const api = await startApiServer({
+    port: options.apiPort,
+    deps,
+    ...(options.requestTimeoutMs === undefined
+      ? {}
+      : { requestTimeoutMs: options.requestTimeoutMs }),
+  });
 
   const waitForIdle = async () => {
     while (uploads.size > 0) await Promise.all([...uploads]);

@@ -18,10 +18,13 @@ export interface HostileBackend {
   stateDir: string;
 }
 
-export async function startHostileBackend(stateDir: string): Promise<EmbeddedBackend> {
+export async function startHostileBackend(
+  stateDir: string,
+  options: { requestTimeoutMs?: number } = {},
+): Promise<EmbeddedBackend> {
   logger.setLogLevel('SILENT');
 
-  return startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
+  return startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0, ...options });
 }
 
 /**
