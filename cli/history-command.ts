@@ -1,40 +1,23 @@
-import { parseArgs } from 'node:util';
 import type { Revision } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
-import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+import { type CliIo, EXIT } from './cli-io.ts';
+import { parseClusterCommand } from './parse-cluster-command.ts';
 
 /** `kube-aws history <cluster>`: every revision, newest first, with status and timestamps. */
 export async function runHistoryCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      api: { type: 'string' },
-      'state-dir': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-    },
-    allowPositionals: true,
-  });
-  if (positionals.length !== 1)
-    throw new UsageError(`needs exactly one cluster name (received ${positionals.length})`);
-  if (values.format !== 'text' && values.format !== 'json') {
-    throw new UsageError(`--format must be text or json (received ${values.format})`);
-  }
+  const { cluster, format, backend } = parseClusterCommand(args);
 
-  const session = await openBackendSession(values, io, { requireExistingState: true });
+  const session = await openBackendSession(backend, io, { requireExistingState: true });
   try {
     // On stderr, so --format json stays parseable.
     io.err(`using ${session.description}\n`);
-    const answer = await callApi(
-      session,
-      'GET',
-      `/clusters/${encodeURIComponent(positionals[0]!)}/revisions`,
-    );
+    const answer = await callApi(session, 'GET', `/clusters/${cluster}/revisions`);
     if (answer.status !== 200) {
       io.err(`kube-aws history: ${describeApiError(answer)}\n`);
       return EXIT.failed;
     }
     const { revisions } = answer.body as { revisions: Revision[] };
-    if (values.format === 'json') {
+    if (format === 'json') {
       io.out(`${JSON.stringify(revisions, null, 2)}\n`);
       return EXIT.ok;
     }

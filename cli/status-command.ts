@@ -1,27 +1,13 @@
-import { parseArgs } from 'node:util';
 import type { ClusterRecord, Revision } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
-import { type CliIo, EXIT, UsageError } from './cli-io.ts';
+import { type CliIo, EXIT } from './cli-io.ts';
+import { parseClusterCommand } from './parse-cluster-command.ts';
 
 /** `kube-aws status <cluster>`: latest and last applied revision, the lock and the queue. */
 export async function runStatusCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      api: { type: 'string' },
-      'state-dir': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-    },
-    allowPositionals: true,
-  });
-  if (positionals.length !== 1)
-    throw new UsageError(`needs exactly one cluster name (received ${positionals.length})`);
-  if (values.format !== 'text' && values.format !== 'json') {
-    throw new UsageError(`--format must be text or json (received ${values.format})`);
-  }
-  const cluster = encodeURIComponent(positionals[0]!);
+  const { cluster, format, backend } = parseClusterCommand(args);
 
-  const session = await openBackendSession(values, io, { requireExistingState: true });
+  const session = await openBackendSession(backend, io, { requireExistingState: true });
   try {
     // On stderr, so --format json stays parseable.
     io.err(`using ${session.description}\n`);
@@ -39,7 +25,7 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
       .filter((revision) => revision.status === 'QUEUED')
       .map((revision) => revision.revision)
       .sort((a, b) => a - b);
-    if (values.format === 'json') {
+    if (format === 'json') {
       io.out(`${JSON.stringify({ ...record, latestStatus: latest?.status, queued }, null, 2)}\n`);
       return EXIT.ok;
     }

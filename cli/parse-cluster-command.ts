@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './cli-io.ts';
+
+export interface ClusterCommand {
+  /** URL-encoded, ready for an API path. */
+  cluster: string;
+  format: 'text' | 'json';
+  backend: { api?: string | undefined; 'state-dir'?: string | undefined };
+}
+
+/** The arguments `history` and `status` share: one cluster name, `--format`, and the backend. */
+export function parseClusterCommand(args: string[]): ClusterCommand {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      api: { type: 'string' },
+      'state-dir': { type: 'string' },
+      format: { type: 'string', default: 'text' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1)
+    throw new UsageError(`needs exactly one cluster name (received ${positionals.length})`);
+  if (values.format !== 'text' && values.format !== 'json') {
+    throw new UsageError(`--format must be text or json (received ${values.format})`);
+  }
+
+  return {
+    cluster: encodeURIComponent(positionals[0]!),
+    format: values.format,
+    backend: { api: values.api, 'state-dir': values['state-dir'] },
+  };
+}
