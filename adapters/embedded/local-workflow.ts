@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
   ExecutionAbortedError,
@@ -29,6 +30,11 @@ export interface LocalWorkflowOptions {
   waitOverrideMs?: number;
   /** Milliseconds between retries instead of the definition's back-off (tests). */
   retryIntervalOverrideMs?: number;
+  /**
+   * Executions that run at once; the rest wait for a free slot. Key generation keeps a
+   * core busy, so more runs than cores only make every run finish late. Default: the CPU count.
+   */
+  maxConcurrentExecutions?: number;
 }
 
 export interface StoredExecution extends ExecutionDescription {
@@ -48,6 +54,9 @@ export class LocalWorkflow implements Workflow {
   private readonly machine: StateMachine;
   private readonly directory: string;
   private readonly running = new Map<string, Promise<void>>();
+  private readonly maxConcurrent: number;
+  private activeExecutions = 0;
+  private readonly slotWaiters: Array<() => void> = [];
   /** Starts in flight, set before the first await so racing starts of one name share it. */
   private readonly starting = new Map<string, Promise<{ executionArn: string }>>();
   private readonly writes = new Map<string, Promise<void>>();
@@ -59,6 +68,7 @@ export class LocalWorkflow implements Workflow {
   constructor(private readonly options: LocalWorkflowOptions) {
     this.machine = new StateMachine(loadDefinition());
     this.directory = path.join(options.stateDir, 'executions');
+    this.maxConcurrent = Math.max(1, options.maxConcurrentExecutions ?? availableParallelism());
   }
 
   start(name: string, input: unknown): Promise<{ executionArn: string }> {
@@ -90,7 +100,7 @@ export class LocalWorkflow implements Workflow {
     };
     await mkdir(this.directory, { recursive: true });
     await this.persist(record);
-    this.running.set(name, this.execute(record));
+    this.running.set(name, this.executeInTurn(record));
 
     return { executionArn };
   }
@@ -150,6 +160,22 @@ export class LocalWorkflow implements Workflow {
     }
 
     return stopped;
+  }
+
+  /** Runs the execution once a slot is free; a finished run hands its slot to the next waiter. */
+  private async executeInTurn(record: StoredExecution): Promise<void> {
+    if (this.activeExecutions < this.maxConcurrent) {
+      this.activeExecutions += 1;
+    } else {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+    try {
+      await this.execute(record);
+    } finally {
+      const next = this.slotWaiters.shift();
+      if (next === undefined) this.activeExecutions -= 1;
+      else next();
+    }
   }
 
   private async execute(record: StoredExecution): Promise<void> {

@@ -72,6 +72,41 @@ describe('LocalWorkflow running provision.asl.json', () => {
     expect(exited).toContain(STATE.waitForStack);
   });
 
+  it('runs at most the configured number of executions at once and the rest after them', async () => {
+    let active = 0;
+    let most = 0;
+    const validated: string[] = [];
+    const workflow = new LocalWorkflow({
+      stateDir,
+      runTask: async (input: unknown) => {
+        const { step, cluster } = input as { step: string; cluster: string };
+        if (step === 'validate') validated.push(cluster);
+        active += 1;
+        most = Math.max(most, active);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        active -= 1;
+        if (step === 'start-apply') return { state: 'PLANNED', waitSeconds: 1 };
+        return { step };
+      },
+      waitOverrideMs: 1,
+      maxConcurrentExecutions: 2,
+    });
+    const names = ['a', 'b', 'c', 'd', 'e'];
+
+    const arns = await Promise.all(
+      names.map((name) =>
+        workflow.start(`${name}-1`, { cluster: name, revision: 1, correlationId: 'c' }),
+      ),
+    );
+    await workflow.waitForIdle();
+
+    expect(most).toBe(2);
+    expect([...validated].sort()).toEqual(names);
+    for (const { executionArn } of arns) {
+      expect((await workflow.describe(executionArn))?.status).toBe('SUCCEEDED');
+    }
+  });
+
   it('runs a name once when fifteen starts of it race', async () => {
     const calls: TaskCall[] = [];
     const workflow = new LocalWorkflow({
