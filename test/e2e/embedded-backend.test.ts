@@ -272,8 +272,11 @@ async function readValidation(s3: S3Client): Promise<Record<string, unknown> | u
     return JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
   } catch (error: unknown) {
     if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    // s3rver writes objects in place, so a read during an overwrite can see part of the file.
+    // s3rver writes objects in place, so a read during an overwrite can see part of the file:
+    // invalid JSON, or a body shorter than its Content-Length that Node reports as aborted.
     if (error instanceof SyntaxError) return undefined;
+    const { message, code } = error as { message?: string; code?: string };
+    if (message === 'aborted' || code === 'ECONNRESET') return undefined;
     throw error;
   }
 }
