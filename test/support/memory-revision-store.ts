@@ -1,4 +1,5 @@
 import type { NewRevision, RevisionStore } from '../../ports/revision-store.ts';
+import { deriveExecutionName } from '../../revisions/execution-name.ts';
 import type { ClusterRecord, Revision, RevisionStatus } from '../../schemas/revision.ts';
 
 /**
@@ -29,7 +30,7 @@ export class MemoryRevisionStore implements RevisionStore {
       correlationId: input.correlationId,
       inputKey: input.inputKey,
       inputSha256: input.inputSha256,
-      executionName: `${input.cluster}-${number}`,
+      executionName: deriveExecutionName(input.cluster, number),
       rotate: input.rotate,
       allowReplace: input.allowReplace,
       createdAt: at,
