@@ -21,6 +21,7 @@ import { materialiseUserdata } from './materialise-userdata.ts';
 
 const hasTools = requireTool('moto_server', ['--help']) && requireTool('aws');
 
+/** A PEM-shaped test fixture, not a key: its body is the base64 of a readable label. */
 function plaintextOf(path: string): string {
   return `-----BEGIN PRIVATE KEY-----\n${Buffer.from(`key material of ${path}`).toString('base64')}\n-----END PRIVATE KEY-----\n`;
 }
