@@ -1,11 +1,4 @@
-import { Writable } from 'node:stream';
-import { stripVTControlCharacters } from 'node:util';
-import {
-  formatDifferences,
-  fullDiff,
-  type ResourceDifference,
-  ResourceImpact,
-} from '@aws-cdk/cloudformation-diff';
+import { fullDiff, type ResourceDifference, ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { InvariantError } from '../../lib/errors.ts';
 import type {
   ApplyProgress,
@@ -13,9 +6,7 @@ import type {
   ChangeSummaryEntry,
   StackDeployer,
 } from '../../ports/stack-deployer.ts';
-
-/** Width the diff tables are laid out for; the text is stored and shown, never a terminal. */
-const PREVIEW_COLUMNS = 120;
+import { formatTemplateDiff } from './format-template-diff.ts';
 
 /**
  * The embedded backend's deployer: computes what CloudFormation would change, against the last
@@ -41,7 +32,7 @@ export class PreviewDeployer implements StackDeployer {
       };
     }
 
-    return { state: 'PLANNED', changes, preview: `${header}\n${renderDifferences(diff)}` };
+    return { state: 'PLANNED', changes, preview: `${header}\n${formatTemplateDiff(diff)}` };
   }
 
   /** Previews finish in `start`; polling a finished preview returns it unchanged. */
@@ -80,22 +71,6 @@ function replacementOf(difference: ResourceDifference): ChangeSummaryEntry['repl
     default:
       return 'False';
   }
-}
-
-function renderDifferences(diff: ReturnType<typeof fullDiff>): string {
-  const chunks: string[] = [];
-  const sink = Object.assign(
-    new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        chunks.push(chunk.toString());
-        done();
-      },
-    }),
-    { columns: PREVIEW_COLUMNS },
-  );
-  formatDifferences(sink, diff);
-
-  return `${stripVTControlCharacters(chunks.join('')).trimEnd()}\n`;
 }
 
 function parseTemplate(body: string): Record<string, unknown> {
