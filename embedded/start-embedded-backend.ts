@@ -14,11 +14,13 @@ import {
   revisionTableDefinition,
 } from '../adapters/aws/dynamodb-revision-store.ts';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
+import { CachedObjectStore } from '../adapters/embedded/cached-object-store.ts';
 import { LocalCloudInventory } from '../adapters/embedded/local-cloud-inventory.ts';
 import { LocalDnsZones } from '../adapters/embedded/local-dns-zones.ts';
 import { LocalKeyService } from '../adapters/embedded/local-key-service.ts';
 import { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
 import { PreviewDeployer } from '../adapters/embedded/preview-deployer.ts';
+import { isWrittenOnceArtifactKey } from '../lib/artifact-keys.ts';
 import { describeError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
@@ -58,6 +60,8 @@ export const EMBEDDED_REGION = 'us-east-1';
 export const SUBMISSIONS_BUCKET = 'kube-aws-submissions';
 export const ARTIFACTS_BUCKET = 'kube-aws-artifacts';
 const REVISIONS_TABLE = 'kube-aws-revisions';
+/** Enough for the written-once artefacts of the runs in flight (about 1 MiB a cluster). */
+const ARTIFACT_CACHE_BYTES = 64 * 1024 * 1024;
 /** s3rver checks SigV4 signatures made with this access key and secret. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -163,7 +167,11 @@ async function startParts(
     forcePathStyle: true,
     templateUrlStyle: 'path' as const,
   };
-  const artifacts = new S3ObjectStore({ ...storeOptions, bucket: ARTIFACTS_BUCKET });
+  const artifactsBucket = new S3ObjectStore({ ...storeOptions, bucket: ARTIFACTS_BUCKET });
+  const artifacts = new CachedObjectStore(artifactsBucket, {
+    isImmutable: isWrittenOnceArtifactKey,
+    maxBytes: ARTIFACT_CACHE_BYTES,
+  });
   const submissions = new S3ObjectStore({ ...storeOptions, bucket: SUBMISSIONS_BUCKET });
   const revisions = new DynamoDbRevisionStore({ tableName: REVISIONS_TABLE, client: dynamoClient });
 
@@ -212,7 +220,7 @@ async function startParts(
   });
 
   stops.push(async () => {
-    artifacts.destroy();
+    artifactsBucket.destroy();
     submissions.destroy();
     revisions.destroy();
   });

@@ -25,3 +25,11 @@ export const artifactKeys = {
 function revisionPrefix(cluster: string, revision: number): string {
   return `clusters/${cluster}/revisions/${String(revision).padStart(6, '0')}`;
 }
+
+/**
+ * Keys written once: by content hash, or under one revision (a retried state may write its own
+ * revision's object again, never another's). Pointers such as `latestAssets` are not.
+ */
+export function isWrittenOnceArtifactKey(key: string): boolean {
+  return /^clusters\/[^/]+\/(revisions\/\d{6}\/|inputs\/|templates\/|userdata\/)/.test(key);
+}
