@@ -37,9 +37,17 @@ export interface BuildAssetEntriesInput {
  */
 export async function buildAssetEntries(input: BuildAssetEntriesInput): Promise<ManifestAsset[]> {
   const validity = describeValidity(input.config, input.now);
-  const toIssue = input.decisions.filter((decision) => decision.action === 'issue');
-  const pairs = await Promise.all(toIssue.map(() => generateRsaKeyPair()));
-  const freshKeys = new Map(toIssue.map((decision, index) => [decision.spec.name, pairs[index]]));
+  // Every key is requested at once, in catalogue order (CAs first), and each entry is sealed and
+  // signed as soon as its own key is ready, so that work overlaps the generation of the others.
+  const freshKeys = new Map<string, Promise<RsaKeyPair>>();
+  for (const decision of input.decisions) {
+    if (decision.action !== 'issue') continue;
+    const pair = generateRsaKeyPair();
+    // Awaited in the loop below. If the loop stops at an earlier error, that error is what the
+    // caller sees, and a later key's failure must not crash the process as an unhandled rejection.
+    pair.catch(() => undefined);
+    freshKeys.set(decision.spec.name, pair);
+  }
   const signingKeys = new Map<string, KeyObject>();
   const entries = new Map<string, ManifestAsset>();
 
@@ -51,10 +59,11 @@ export async function buildAssetEntries(input: BuildAssetEntriesInput): Promise<
       continue;
     }
 
-    const pair = freshKeys.get(spec.name);
-    if (pair === undefined) {
+    const pending = freshKeys.get(spec.name);
+    if (pending === undefined) {
       throw new InvariantError(`asset ${spec.name} must have a fresh key pair (received none)`);
     }
+    const pair = await pending;
     if (spec.kind === 'ca') signingKeys.set(spec.name, pair.privateKey);
     const sealed = await sealFreshKey(input, decision, pair);
     if (decision.request === undefined) {
