@@ -60,6 +60,9 @@ export class LocalWorkflow implements Workflow {
   /** Starts in flight, set before the first await so racing starts of one name share it. */
   private readonly starting = new Map<string, Promise<{ executionArn: string }>>();
   private readonly writes = new Map<string, Promise<void>>();
+  /** A write queued behind the one in progress: it takes the newest record when it starts. */
+  private readonly queuedWrites = new Map<string, Promise<void>>();
+  private readonly newestRecords = new Map<string, StoredExecution>();
   private readonly aborts = new Map<string, () => void>();
   /** Task handlers in flight: an aborted execution does not wait for them, a stop must. */
   private readonly tasks = new Set<Promise<unknown>>();
@@ -263,16 +266,34 @@ export class LocalWorkflow implements Workflow {
     return JSON.parse(text) as StoredExecution;
   }
 
-  /** Writes are chained per execution and land by rename, so a reader never sees half a file. */
+  /**
+   * Writes are chained per execution and land by rename, so a reader never sees half a file.
+   * Events arrive faster than the disk takes them; the write queued behind the one in progress
+   * stores the newest record, so a burst of events costs two writes, not one each.
+   */
   private persist(record: StoredExecution): Promise<void> {
-    const snapshot = JSON.stringify(record, null, 2);
+    this.newestRecords.set(record.name, record);
+    const queued = this.queuedWrites.get(record.name);
+    if (queued !== undefined) return queued;
+
     const target = path.join(this.directory, `${record.name}.json`);
     const previous = this.writes.get(record.name) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const temporary = `${target}.${process.pid}.tmp`;
-      await writeFile(temporary, snapshot, { mode: 0o600 });
-      await rename(temporary, target);
-    });
+    // A failed write is reported to its own callers; the next one still tries.
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        this.queuedWrites.delete(record.name);
+        const snapshot = JSON.stringify(this.newestRecords.get(record.name) ?? record, null, 2);
+        const temporary = `${target}.${process.pid}.tmp`;
+        await writeFile(temporary, snapshot, { mode: 0o600 });
+        await rename(temporary, target);
+        if (this.writes.get(record.name) === next) {
+          // Nothing queued behind: the execution holds no memory here until its next event.
+          this.writes.delete(record.name);
+          this.newestRecords.delete(record.name);
+        }
+      });
+    this.queuedWrites.set(record.name, next);
     this.writes.set(record.name, next);
 
     return next;
