@@ -13,6 +13,7 @@ export const IssueReasonSchema = z.enum([
   'rotation-requested',
   'request-changed',
   'issuer-changed',
+  'validity-changed',
   'renewal-window',
   'unchanged',
 ]);

@@ -11,6 +11,14 @@ import type { IssueReason, ManifestAsset } from './asset-manifest.ts';
 
 const DAY_MS = 86_400_000;
 const MAX_RENEWAL_WINDOW_MS = 30 * DAY_MS;
+/**
+ * How far Generate Assets dates a certificate's NotBefore before its issue time, so that a node
+ * whose clock runs a little behind still accepts it; the plan reads an earlier certificate's issue
+ * time back from its NotBefore with it, so both must use the same amount.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+// Certificate times have whole seconds; a minute absorbs rounding and never hides a change of days.
+const VALIDITY_TOLERANCE_MS = 60_000;
 
 export interface AssetDecision {
   spec: AssetSpec;
@@ -31,8 +39,9 @@ export interface PlanAssetChangesInput {
 /**
  * Decides, per catalogue asset, whether the earlier one is reused byte for byte or a new one is
  * issued, and why. An asset is reused only when it exists, was not named for rotation, asks for
- * the same subject, SANs and usage, was signed by an issuer that is itself reused, and is outside
- * its renewal window. Decisions come in catalogue order, issuers first.
+ * the same subject, SANs and usage, was signed by an issuer that is itself reused, has the
+ * validity the configured durations give it, and is outside its renewal window. Decisions come in
+ * catalogue order, issuers first, so a re-issued CA re-issues every leaf it signs.
  */
 export function planAssetChanges(input: PlanAssetChangesInput): AssetDecision[] {
   const rotateAll = checkRotationNames(input.rotate);
@@ -49,6 +58,11 @@ export function planAssetChanges(input: PlanAssetChangesInput): AssetDecision[] 
       rotate: rotateAll || input.rotate.includes(spec.name),
       issuerReissued: issuerDecision?.action === 'issue',
       issuerFingerprint: issuerDecision?.previous?.fingerprint,
+      issuerNotAfter: issuerDecision?.previous?.notAfter,
+      durations: {
+        caDays: input.config.tlsCADurationDays,
+        certDays: input.config.tlsCertDurationDays,
+      },
       now: input.now,
     });
     decisions.set(spec.name, {
@@ -69,6 +83,8 @@ interface ReasonInput {
   rotate: boolean;
   issuerReissued: boolean;
   issuerFingerprint: string | undefined;
+  issuerNotAfter: string | undefined;
+  durations: Durations;
   now: Date;
 }
 
@@ -80,9 +96,41 @@ function chooseIssueReason(input: ReasonInput): IssueReason {
   if (input.issuerReissued || previous.issuerFingerprint !== input.issuerFingerprint) {
     return 'issuer-changed';
   }
+  if (hasValidityChanged(previous, input.durations, input.issuerNotAfter)) {
+    return 'validity-changed';
+  }
   if (isInRenewalWindow(previous, input.now)) return 'renewal-window';
 
   return 'unchanged';
+}
+
+export interface Durations {
+  /** `tlsCADurationDays`: a CA's validity. */
+  caDays: number;
+  /** `tlsCertDurationDays`: a leaf's validity, cut short where its CA expires first. */
+  certDays: number;
+}
+
+/**
+ * Returns whether a certificate's NotAfter is more than a minute away from the one that issuing it
+ * again at its own issue time, with the current durations, would give. A leaf that its CA cut
+ * short keeps its NotAfter as long as the configured days still reach past that CA. An asset
+ * without certificate dates (a bare key pair) never changes validity.
+ */
+export function hasValidityChanged(
+  asset: ManifestAsset,
+  durations: Durations,
+  issuerNotAfter: string | undefined,
+): boolean {
+  if (asset.notBefore === undefined || asset.notAfter === undefined) return false;
+
+  const issuedAt = Date.parse(asset.notBefore) + CLOCK_SKEW_MS;
+  const days = asset.kind === 'ca' ? durations.caDays : durations.certDays;
+  const unclamped = issuedAt + days * DAY_MS;
+  const expected =
+    issuerNotAfter === undefined ? unclamped : Math.min(unclamped, Date.parse(issuerNotAfter));
+
+  return Math.abs(Date.parse(asset.notAfter) - expected) > VALIDITY_TOLERANCE_MS;
 }
 
 /**
