@@ -96,17 +96,24 @@ async function buildApplyRequest(input: TaskInput, deps: Deps): Promise<ApplyReq
         `(received ${render === undefined ? 'no render' : 'no validation'})`,
     );
   }
-  const config = await readJsonObject(deps.artifacts, configKey, ClusterConfigSchema);
-  const templateBody = await readText(deps, render.templateKey);
-  const allowReplace = (await deps.revisions.get(cluster, revision))?.allowReplace === true;
+  // Independent reads, made together.
+  const [config, templateBody, record, previousTemplateBody] = await Promise.all([
+    readJsonObject(deps.artifacts, configKey, ClusterConfigSchema),
+    readText(deps, render.templateKey),
+    deps.revisions.get(cluster, revision),
+    readLastAppliedTemplate(cluster, deps),
+  ]);
   // Stateful members (controllers, etcd volumes) are replaced only when the submitter said so.
-  const stackPolicy = renderStackPolicy(JSON.parse(templateBody) as object, allowReplace);
+  const stackPolicy = renderStackPolicy(
+    JSON.parse(templateBody) as object,
+    record?.allowReplace === true,
+  );
 
   return {
     stackName: cluster,
     templateUrl: deps.artifacts.urlFor(render.templateKey),
     templateBody,
-    previousTemplateBody: await readLastAppliedTemplate(cluster, deps),
+    previousTemplateBody,
     stackPolicyBody: canonicalJson(stackPolicy),
     tags: { ...config.stackTags, KubernetesCluster: cluster },
     terminationProtection: config.terminationProtection,

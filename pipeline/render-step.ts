@@ -36,6 +36,8 @@ interface PlacedUserdata {
   base64: string;
   gzippedBytes: number;
   offloadedKey?: string;
+  /** The full text stored under `offloadedKey`, with the template's own writes. */
+  offloadedText?: string;
 }
 
 /**
@@ -56,10 +58,9 @@ export async function renderStep(input: TaskInput, deps: Deps): Promise<RenderRe
   const config = await readJsonObject(deps.artifacts, configKey, ClusterConfigSchema);
   const nodeAssets = await readJsonObject(deps.artifacts, nodeAssetsKey, NodeAssetsSchema);
 
-  const placed: PlacedUserdata[] = [];
-  for (const node of listNodeUserdata(config)) {
-    placed.push(await placeUserdata(node, config, nodeAssets, deps));
-  }
+  const placed = listNodeUserdata(config).map((node) =>
+    placeUserdata(node, config, nodeAssets, deps.artifacts.bucket),
+  );
   const controllers = placed.filter((entry) => entry.role === 'controller');
   const worker = placed.find((entry) => entry.role === 'worker');
   if (controllers[0] === undefined || worker === undefined) {
@@ -83,8 +84,17 @@ export async function renderStep(input: TaskInput, deps: Deps): Promise<RenderRe
   const templateSha256 = sha256Hex(body);
   const templateKey = artifactKeys.template(cluster, templateSha256);
   const resourceMapKey = artifactKeys.resourceMap(cluster, revision);
-  await deps.artifacts.put(templateKey, body, 'application/json');
-  await deps.artifacts.put(resourceMapKey, canonicalJson(resourceMap, 2), 'application/json');
+  // The offloaded userdata, the template and its resource map are written together; the step
+  // returns only once all three are stored, so Apply never sees a template without its userdata.
+  await Promise.all([
+    ...placed.flatMap(({ offloadedKey, offloadedText }) =>
+      offloadedKey === undefined || offloadedText === undefined
+        ? []
+        : [deps.artifacts.put(offloadedKey, offloadedText, 'text/cloud-config')],
+    ),
+    deps.artifacts.put(templateKey, body, 'application/json'),
+    deps.artifacts.put(resourceMapKey, canonicalJson(resourceMap, 2), 'application/json'),
+  ]);
 
   const userdataBytes = Object.fromEntries(
     placed.map((entry) => [entry.label, entry.gzippedBytes]),
@@ -124,12 +134,12 @@ function listNodeUserdata(config: ClusterConfig): NodeUserdata[] {
  * Renders and checks one node kind's cloud-config. Within the EC2 limit it goes into the template
  * as gzip+base64; above it, the full text is stored by content hash and a loader takes its place.
  */
-async function placeUserdata(
+function placeUserdata(
   node: NodeUserdata,
   config: ClusterConfig,
   nodeAssets: NodeAssets,
-  deps: Deps,
-): Promise<PlacedUserdata> {
+  artifactsBucket: string,
+): PlacedUserdata {
   const text = renderUserdata(node.role, {
     config,
     nodeAssets,
@@ -142,9 +152,8 @@ async function placeUserdata(
   }
 
   const key = artifactKeys.userdata(config.clusterName, node.label, sha256Hex(text));
-  await deps.artifacts.put(key, text, 'text/cloud-config');
   const loader = encodeUserdata(
-    renderLoaderUserdata(node.role, `s3://${deps.artifacts.bucket}/${key}`, config.region),
+    renderLoaderUserdata(node.role, `s3://${artifactsBucket}/${key}`, config.region),
   );
   if (loader.gzippedBytes > USERDATA_LIMIT_BYTES) {
     throw new InvariantError(
@@ -158,6 +167,7 @@ async function placeUserdata(
     base64: loader.base64,
     gzippedBytes: encoded.gzippedBytes,
     offloadedKey: key,
+    offloadedText: text,
   };
 }
 

@@ -20,7 +20,10 @@ const INPUT_FILE = 'cluster.yaml';
  */
 export async function validateStep(input: TaskInput, deps: Deps): Promise<ValidationResult> {
   const { cluster, revision } = input;
-  const record = await deps.revisions.get(cluster, revision);
+  const [record, clusterRecord] = await Promise.all([
+    deps.revisions.get(cluster, revision),
+    deps.revisions.getCluster(cluster),
+  ]);
   if (record === undefined) {
     throw new NotFoundError(`revision ${revision} of cluster ${cluster} does not exist`);
   }
@@ -47,7 +50,6 @@ export async function validateStep(input: TaskInput, deps: Deps): Promise<Valida
     ]);
   }
 
-  const clusterRecord = await deps.revisions.getCluster(cluster);
   const problems = await checkAccount({
     config,
     inventory: deps.inventory,
