@@ -14,11 +14,9 @@ import {
   issueCertificate,
   type RsaKeyPair,
 } from './issue-certificate.ts';
-import type { AssetDecision } from './plan-asset-changes.ts';
+import { type AssetDecision, CLOCK_SKEW_MS } from './plan-asset-changes.ts';
 
 const DAY_MS = 86_400_000;
-// Nodes whose clock runs a little behind must still accept a certificate issued seconds ago.
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface BuildAssetEntriesInput {
   cluster: string;
