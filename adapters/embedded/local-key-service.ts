@@ -1,11 +1,11 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { link, mkdir, open, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvariantError } from '../../lib/errors.ts';
 import { canonicalJson } from '../../lib/hash.ts';
 import { assertPlaintextWithinLimit, assetOfContext } from '../../pki/key-service-guards.ts';
 import type { EncryptionContext, KeyService } from '../../ports/key-service.ts';
+import { assertPrivateDirectory, createPrivateFile, readPrivateFile } from './private-file.ts';
 
 export const LOCAL_KEY_FILE_NAME = 'asset-key.bin';
 
@@ -16,6 +16,8 @@ const KEY_CHECK_BYTES = 8;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = MAGIC.length + 1 + KEY_CHECK_BYTES;
+const NOT_REGULAR_REMEDY =
+  'replace it with the key file itself, or remove it to lose every sealed asset';
 
 /**
  * The embedded stand-in for KMS: AES-256-GCM under one key kept in a 0600 file. The encryption
@@ -46,9 +48,9 @@ export class LocalKeyService implements KeyService {
   static async open(directory: string): Promise<LocalKeyService> {
     const path = join(directory, LOCAL_KEY_FILE_NAME);
     await mkdir(directory, { recursive: true, mode: 0o700 });
-    await assertPrivateDirectory(directory);
+    await assertPrivateDirectory(directory, 'the key file');
     const created = await createKeyFile(path);
-    const key = created ?? (await readPrivateKeyFile(path));
+    const key = created ?? (await readPrivateFile(path, NOT_REGULAR_REMEDY));
     if (key.byteLength !== KEY_BYTES) {
       throw new InvariantError(
         `${path} must hold a ${KEY_BYTES}-byte key (received ${key.byteLength} bytes); ` +
@@ -130,96 +132,9 @@ function additionalData(header: Buffer, context: EncryptionContext): Buffer {
   return Buffer.concat([header, Buffer.from(canonicalJson(context), 'utf8')]);
 }
 
-/**
- * Writes a fresh key to a private temporary file and hard-links it into place, so no reader ever
- * sees a half-written key; returns undefined when another process got there first.
- */
+/** Returns the fresh key, or undefined when another process created the file first. */
 async function createKeyFile(path: string): Promise<Buffer | undefined> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const key = randomBytes(KEY_BYTES);
-  await writeFile(temporary, key, { mode: 0o600, flag: 'wx' });
-  try {
-    await link(temporary, path);
 
-    return key;
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw error;
-  } finally {
-    await unlink(temporary);
-  }
-}
-
-/** Group or other write access would let another user swap the key file between our checks. */
-async function assertPrivateDirectory(directory: string): Promise<void> {
-  const stats = await stat(directory);
-  if (!stats.isDirectory()) {
-    throw new InvariantError(
-      `${directory} must be a directory for the key file (received ${describeType(stats)}); ` +
-        'choose another state directory',
-    );
-  }
-  if ((stats.mode & 0o022) !== 0) {
-    throw new InvariantError(
-      `${directory} must not be writable by group or others (received mode ${octal(stats.mode)}); ` +
-        `run chmod 700 ${directory}`,
-    );
-  }
-}
-
-/**
- * Opens without following links and checks the opened file itself, so what is checked is what
- * is read.
- */
-async function readPrivateKeyFile(path: string): Promise<Buffer> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    // O_NONBLOCK: a FIFO planted as the key file would otherwise hang the open until a writer came.
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
-    throw new InvariantError(
-      `${path} must be a regular file (received a symbolic link); ` +
-        'replace it with the key file itself, or remove it to lose every sealed asset',
-      { cause: error },
-    );
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) {
-      throw new InvariantError(
-        `${path} must be a regular file (received ${describeType(stats)}); ` +
-          'replace it with the key file itself, or remove it to lose every sealed asset',
-      );
-    }
-    const uid = process.getuid?.();
-    if (uid !== undefined && stats.uid !== uid) {
-      throw new InvariantError(
-        `${path} must be owned by uid ${uid}, the user running the backend (received uid ${stats.uid}); ` +
-          `if you trust its content run chown ${uid} ${path}, otherwise remove it`,
-      );
-    }
-    if ((stats.mode & 0o077) !== 0) {
-      throw new InvariantError(
-        `${path} must not be readable or writable by group or others (received mode ${octal(stats.mode)}); ` +
-          `if you trust its content run chmod 600 ${path}, otherwise remove it`,
-      );
-    }
-
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
-
-function octal(mode: number): string {
-  return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
-}
-
-function describeType(stats: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }) {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isSocket()) return 'a socket';
-
-  return 'a special file';
+  return (await createPrivateFile(path, key)) ? key : undefined;
 }
