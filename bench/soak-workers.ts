@@ -6,7 +6,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import {
-  S3RVER_CREDENTIALS,
   SUBMISSIONS_BUCKET,
   type startEmbeddedBackend,
 } from '../embedded/start-embedded-backend.ts';
@@ -150,7 +149,7 @@ export async function runS3Worker(context: SoakContext, cluster: string): Promis
     region: 'us-east-1',
     endpoint: context.backend.s3Endpoint,
     forcePathStyle: true,
-    credentials: S3RVER_CREDENTIALS,
+    credentials: context.backend.endpointCredentials,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   history: async () => (await import('./history-command.ts')).runHistoryCommand,
   status: async () => (await import('./status-command.ts')).runStatusCommand,
   serve: async () => (await import('./serve-command.ts')).runServeCommand,
+  credentials: async () => (await import('./credentials-command.ts')).runCredentialsCommand,
 };
 
 /** The `kube-aws` command line; returns the exit code (0 ok, 1 failed, 2 usage). */

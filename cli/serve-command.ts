@@ -55,6 +55,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       apiUrl: backend.apiUrl,
       s3Endpoint: backend.s3Endpoint,
       stateDir,
+      endpointCredentials: backend.endpointCredentials,
       stateDirArgument:
         stateDir === resolveStateDir(undefined, {}, io.cwd)
           ? undefined

@@ -10,6 +10,7 @@ Commands:
   history <clusterName>            list a cluster's revisions with status and timestamps
   status <clusterName>             show a cluster's latest and last applied revision, lock, queue
   serve                            run the embedded backend (what npm start runs)
+  credentials                      print export lines with the embedded S3 endpoint's key
 
 Global options:
   --state-dir DIR   embedded state directory (default .local, or $KUBE_AWS_STATE_DIR)
@@ -66,5 +67,15 @@ Shows the cluster record: latest revision, last applied revision, lock and queue
 Runs the embedded backend on 127.0.0.1: the HTTP API (default port 8787), an S3 endpoint for
 uploads (default port 8788), the revision table, the local key service and the workflow runner.
 State lives in the state directory and survives a restart. Stop it with Ctrl-C.
+The S3 endpoint and the revision table accept only the state directory's own key, created at
+the first start in endpoint-secret.txt (mode 0600); the banner prints an upload command with it.
+`,
+  credentials: `Usage: kube-aws credentials [--state-dir DIR]
+
+Prints the embedded S3 endpoint's key for the state directory as two export lines:
+  eval "$(npx kube-aws credentials)"
+  aws --region us-east-1 --endpoint-url http://127.0.0.1:8788 s3 cp ...
+The key is created by the backend's first start (serve or up) and kept after; this command
+never creates one. Exit 1 when the state directory has no key yet, or its key file is unsafe.
 `,
 };

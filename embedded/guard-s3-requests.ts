@@ -11,7 +11,7 @@ export interface S3GuardOptions {
 /**
  * Puts a guard in front of s3rver, which accepts anonymous requests, browser form posts and keys
  * that climb out of its directory. A request gets through only from a non-browser client on a
- * loopback Host, signed with the emulator's key, to a known bucket and a key without `..`.
+ * loopback Host, signed with the state dir's key, to a known bucket and a key without `..`.
  */
 export function guardS3Requests(
   handler: RequestListener,
@@ -71,13 +71,13 @@ function findSignatureRefusal(
 ): string | undefined {
   const authorization = req.headers.authorization;
   const presignedV4 = query.has('X-Amz-Algorithm') || query.has('X-Amz-Signature');
-  const presignedV2 = query.has('Signature');
-  // s3rver verifies signature version 2 itself; version 4 it takes on trust, so it is checked here.
-  if (authorization?.startsWith('AWS ') || (presignedV2 && !authorization && !presignedV4)) {
-    return undefined;
+  // s3rver checks version 2 signatures itself, but against its built-in S3RVER/S3RVER key, which
+  // anyone can read; only SigV4 is checked against this state dir's key, so only SigV4 gets in.
+  if (authorization?.startsWith('AWS ') || query.has('Signature') || query.has('AWSAccessKeyId')) {
+    return 'signature version 2 is refused';
   }
   if (!authorization && !presignedV4) return 'requests must be signed';
-  const failure = findSigV4Failure(req, credentials);
+  const failure = findSigV4Failure(req, { credentials, service: 's3' });
 
   return failure === undefined ? undefined : `the request signature is refused: ${failure}`;
 }

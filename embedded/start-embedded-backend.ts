@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDbRevisionStore,
-  revisionTableDefinition,
-} from '../adapters/aws/dynamodb-revision-store.ts';
+import { DynamoDbRevisionStore } from '../adapters/aws/dynamodb-revision-store.ts';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { CachedObjectStore } from '../adapters/embedded/cached-object-store.ts';
 import { LocalCloudInventory } from '../adapters/embedded/local-cloud-inventory.ts';
@@ -26,6 +17,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { handleS3Upload } from '../pipeline/handle-s3-upload.ts';
 import { runTask } from '../pipeline/run-task.ts';
+import { openEndpointCredentials } from './endpoint-credentials.ts';
 import { guardS3Requests } from './guard-s3-requests.ts';
 import { listClusterNames } from './list-cluster-names.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
@@ -34,15 +26,14 @@ import {
   recordInterruptedRuns,
   recordRunsFailed,
 } from './record-interrupted-runs.ts';
+import { registerS3rverKey } from './register-s3rver-key.ts';
 import { startApiServer } from './start-api-server.ts';
+import { startRevisionTable } from './start-revision-table.ts';
 import { lockStateDir } from './state-dir-lock.ts';
+import type { SigV4Credentials } from './verify-sigv4-request.ts';
 
-// s3rver and dynalite ship CommonJS without type declarations; these are their typed entry points.
+// s3rver ships CommonJS without type declarations; this is its typed entry point.
 const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: {
-  path?: string;
-  createTableMs?: number;
-}) => Server;
 interface S3rverInstance {
   configureBuckets(): Promise<void>;
   /** The Koa request handler; served by our own server so listen errors can be caught. */
@@ -59,11 +50,9 @@ interface S3EventRecords {
 export const EMBEDDED_REGION = 'us-east-1';
 export const SUBMISSIONS_BUCKET = 'kube-aws-submissions';
 export const ARTIFACTS_BUCKET = 'kube-aws-artifacts';
-const REVISIONS_TABLE = 'kube-aws-revisions';
+export const REVISIONS_TABLE = 'kube-aws-revisions';
 /** Enough for the written-once artefacts of the runs in flight (about 1 MiB a cluster). */
 const ARTIFACT_CACHE_BYTES = 64 * 1024 * 1024;
-/** s3rver checks SigV4 signatures made with this access key and secret. */
-export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface EmbeddedBackendOptions {
   stateDir: string;
@@ -81,6 +70,13 @@ export interface EmbeddedBackendOptions {
 export interface EmbeddedBackend {
   apiUrl: string;
   s3Endpoint: string;
+  /** The revision table's DynamoDB endpoint, behind the same key as the S3 endpoint. */
+  revisionTableEndpoint: string;
+  /**
+   * The only key the S3 endpoint and the revision table accept: the state dir's own secret
+   * (`endpoint-secret.txt`, 0600), kept across restarts.
+   */
+  endpointCredentials: SigV4Credentials;
   deps: Deps;
   workflow: LocalWorkflow;
   /** What the start recovered from a previous process that stopped mid-run. */
@@ -128,6 +124,8 @@ async function startParts(
   stopStarted: () => Promise<void>,
 ): Promise<EmbeddedBackend> {
   const { stateDir } = options;
+  const credentials = await openEndpointCredentials(stateDir);
+  registerS3rverKey(credentials);
   const s3 = new S3rver({
     silent: true,
     directory: path.join(stateDir, 's3'),
@@ -138,7 +136,7 @@ async function startParts(
   const s3Server = createServer(
     guardS3Requests(s3.callback(), {
       buckets: [SUBMISSIONS_BUCKET, ARTIFACTS_BUCKET],
-      credentials: S3RVER_CREDENTIALS,
+      credentials,
     }),
   );
   const s3Port = await listenOnLoopback(s3Server, options.s3Port, '--s3-port');
@@ -149,21 +147,19 @@ async function startParts(
   });
   const s3Endpoint = `http://127.0.0.1:${s3Port}`;
 
-  const dynamo = dynalite({ path: path.join(stateDir, 'dynamodb'), createTableMs: 0 });
-  const dynamoPort = await listenOnLoopback(dynamo, 0, 'the revision table');
-  stops.push(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
-  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
-  const dynamoClient = {
+  const table = await startRevisionTable({
+    directory: path.join(stateDir, 'dynamodb'),
+    tableName: REVISIONS_TABLE,
     region: EMBEDDED_REGION,
-    endpoint: dynamoEndpoint,
-    credentials: S3RVER_CREDENTIALS,
-  };
-  await ensureRevisionTable(dynamoClient);
+    credentials,
+  });
+  stops.push(table.stop);
+  const dynamoClient = table.client;
 
   const storeOptions = {
     region: EMBEDDED_REGION,
     endpoint: s3Endpoint,
-    credentials: S3RVER_CREDENTIALS,
+    credentials,
     forcePathStyle: true,
     templateUrlStyle: 'path' as const,
   };
@@ -245,6 +241,8 @@ async function startParts(
   return {
     apiUrl: api.url,
     s3Endpoint,
+    revisionTableEndpoint: table.endpoint,
+    endpointCredentials: credentials,
     deps,
     workflow,
     recovery,
@@ -261,18 +259,4 @@ async function startParts(
       await stopStarted();
     },
   };
-}
-
-async function ensureRevisionTable(
-  client: ConstructorParameters<typeof DynamoDBClient>[0],
-): Promise<void> {
-  const dynamodb = new DynamoDBClient(client ?? {});
-  try {
-    await dynamodb.send(new DescribeTableCommand({ TableName: REVISIONS_TABLE }));
-  } catch (error: unknown) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-    await dynamodb.send(new CreateTableCommand(revisionTableDefinition(REVISIONS_TABLE)));
-  } finally {
-    dynamodb.destroy();
-  }
 }

@@ -23,17 +23,27 @@ interface SignatureParts {
   queryPairs: Array<[string, string]>;
 }
 
+export interface SigV4Check {
+  credentials: SigV4Credentials;
+  /** The service the credential scope must name (`s3`, `dynamodb`). */
+  service: string;
+  /**
+   * The hex sha256 of the whole body, for a service whose signature covers the body itself
+   * (DynamoDB): the caller has read the body, and only an Authorization header is accepted. Left
+   * out for S3, where the signed `x-amz-content-sha256` header stands for the body.
+   */
+  bodyHash?: string;
+  now?: Date;
+}
+
 /**
- * Checks an S3 SigV4 signature (Authorization header or presigned query) against the one key
- * pair the emulator knows. s3rver 3 accepts any SigV4 signature without computing it, so this is
- * the check. Returns the reason the request fails, or undefined when the signature is right. The
- * body is not hashed: the signed `x-amz-content-sha256` header stands for it, as in S3 itself.
+ * Checks a SigV4 signature (Authorization header, or for S3 a presigned query) against the one
+ * key pair the emulators accept. s3rver 3 accepts any SigV4 signature without computing it and
+ * dynalite checks none, so this is the check. Returns the reason the request fails, or undefined
+ * when the signature is right.
  */
-export function findSigV4Failure(
-  req: IncomingMessage,
-  credentials: SigV4Credentials,
-  now: Date = new Date(),
-): string | undefined {
+export function findSigV4Failure(req: IncomingMessage, check: SigV4Check): string | undefined {
+  const { credentials, bodyHash } = check;
   const rawUrl = req.url ?? '/';
   const queryStart = rawUrl.indexOf('?');
   const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
@@ -41,14 +51,22 @@ export function findSigV4Failure(
   const pairs = parseQuery(rawQuery);
   if (pairs === undefined) return 'the query string is not valid percent-encoding';
 
+  if (!req.headers.authorization && bodyHash !== undefined) {
+    return 'the signature must be in the authorization header';
+  }
   const parts = req.headers.authorization
-    ? readHeaderSignature(req, pairs)
-    : readQuerySignature(pairs, now);
+    ? readHeaderSignature(req, pairs, bodyHash)
+    : readQuerySignature(pairs, check.now ?? new Date());
   if (typeof parts === 'string') return parts;
   if (parts.accessKeyId !== credentials.accessKeyId) return 'the access key id is unknown';
   const [scopeDate, region, service, terminator] = parts.scope.split('/');
-  if (scopeDate !== parts.date || !region || service !== 's3' || terminator !== 'aws4_request') {
-    return 'the credential scope is not <date>/<region>/s3/aws4_request';
+  if (
+    scopeDate !== parts.date ||
+    !region ||
+    service !== check.service ||
+    terminator !== 'aws4_request'
+  ) {
+    return `the credential scope is not <date>/<region>/${check.service}/aws4_request`;
   }
   if (!parts.signedHeaders.includes('host')) return 'the signature does not cover the host header';
 
@@ -87,6 +105,7 @@ export function findSigV4Failure(
 function readHeaderSignature(
   req: IncomingMessage,
   queryPairs: Array<[string, string]>,
+  bodyHash: string | undefined,
 ): SignatureParts | string {
   const header = String(req.headers.authorization);
   const match =
@@ -97,7 +116,7 @@ function readHeaderSignature(
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   const date = AMZ_DATE.exec(amzDate)?.[1];
   if (!date) return 'the x-amz-date header is missing or malformed';
-  const payloadHash = req.headers['x-amz-content-sha256'];
+  const payloadHash = bodyHash ?? req.headers['x-amz-content-sha256'];
   if (typeof payloadHash !== 'string') return 'the x-amz-content-sha256 header is missing';
 
   return {

@@ -25,6 +25,8 @@ describe('the embedded backend end to end', () => {
   let stateDir: string;
   let outDir: string;
   let serve: ServeProcess | undefined;
+  /** The state dir's endpoint key, as `kube-aws credentials` prints it. */
+  let credentials: { accessKeyId: string; secretAccessKey: string };
   /** Every line any process of the run printed, logger output included, for the secret scan. */
   const printed: string[] = [];
   const env = {
@@ -66,7 +68,7 @@ describe('the embedded backend end to end', () => {
       region: 'us-east-1',
       endpoint: serve!.s3Endpoint,
       forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      credentials,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
@@ -99,6 +101,16 @@ describe('the embedded backend end to end', () => {
   it('records a revision for a POST and for an S3 upload to the running backend', async () => {
     serve = await startServe(stateDir, env);
     expect(serve.output()).toContain(`npx kube-aws history demo --state-dir ${stateDir}\n`);
+    const printedKey = await runCli(['credentials', '--state-dir', stateDir], env);
+    const exports =
+      /^export AWS_ACCESS_KEY_ID=(kube-aws-local)\nexport AWS_SECRET_ACCESS_KEY=([A-Za-z0-9_-]{43})\n$/.exec(
+        printedKey.stdout,
+      );
+    expect([printedKey.code, printedKey.stderr, exports !== null]).toEqual([0, '', true]);
+    credentials = { accessKeyId: exports![1]!, secretAccessKey: exports![2]! };
+    expect(serve.output()).toContain(
+      `AWS_ACCESS_KEY_ID=kube-aws-local AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} aws --region us-east-1 --endpoint-url ${serve.s3Endpoint} s3 cp`,
+    );
     const health = await fetch(`${serve.apiUrl}/healthz`);
     expect([health.status, await health.text()]).toEqual([200, '{"status":"ok"}\n']);
 
@@ -180,11 +192,14 @@ describe('the embedded backend end to end', () => {
     expect(list.body.revisions as RevisionBody[]).toHaveLength(3);
   });
 
-  it('keeps revisions and execution history across a restart of serve', async () => {
+  it('keeps revisions, execution history and the endpoint key across a restart of serve', async () => {
     printed.push(serve!.output());
     expect(await serve!.stop()).toBe(0);
     await expect(stat(path.join(stateDir, 'backend.json'))).rejects.toThrow('ENOENT');
     serve = await startServe(stateDir, env);
+    expect(serve.output()).toContain(
+      `AWS_ACCESS_KEY_ID=kube-aws-local AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} aws`,
+    );
 
     const list = await api('GET', '/clusters/demo/revisions');
     expect((list.body.revisions as RevisionBody[]).map((revision) => revision.status)).toEqual([

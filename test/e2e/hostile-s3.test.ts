@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS_BUCKET,
   type EmbeddedBackend,
-  S3RVER_CREDENTIALS,
   SUBMISSIONS_BUCKET,
 } from '../../embedded/start-embedded-backend.ts';
 import { readExampleClusterYaml, renameCluster } from '../fixtures/bench/generate-node-pools.ts';
@@ -25,7 +24,7 @@ describe('S3 uploads under hostile keys', () => {
       region: 'us-east-1',
       endpoint: backend.s3Endpoint,
       forcePathStyle: true,
-      credentials: S3RVER_CREDENTIALS,
+      credentials: backend.endpointCredentials,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });

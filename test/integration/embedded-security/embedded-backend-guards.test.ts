@@ -6,7 +6,6 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EmbeddedBackend,
-  S3RVER_CREDENTIALS,
   SUBMISSIONS_BUCKET,
   startEmbeddedBackend,
 } from '../../../embedded/start-embedded-backend.ts';
@@ -49,7 +48,7 @@ describe('the embedded backend behind its guards', () => {
       region: 'us-east-1',
       endpoint: backend.s3Endpoint,
       forcePathStyle: true,
-      credentials: S3RVER_CREDENTIALS,
+      credentials: backend.endpointCredentials,
     });
   }, 60_000);
   afterAll(async () => {
@@ -152,8 +151,8 @@ describe('the embedded backend behind its guards', () => {
             env: {
               PATH: process.env.PATH ?? '',
               HOME: root,
-              AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-              AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+              AWS_ACCESS_KEY_ID: backend.endpointCredentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: backend.endpointCredentials.secretAccessKey,
               AWS_CONFIG_FILE: path.join(root, 'no-config'),
             },
           },

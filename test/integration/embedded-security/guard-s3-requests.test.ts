@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -7,8 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ENDPOINT_ACCESS_KEY_ID } from '../../../embedded/endpoint-credentials.ts';
 import { guardS3Requests } from '../../../embedded/guard-s3-requests.ts';
 import { closeServer } from '../../../embedded/listen-on-loopback.ts';
+import { registerS3rverKey } from '../../../embedded/register-s3rver-key.ts';
 import { requireTool } from '../../support/external-tools.ts';
 import { sendRawRequest } from '../../unit/embedded/raw-request.ts';
 
@@ -22,7 +25,12 @@ interface S3rverInstance {
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
 
 const BUCKET = 'kube-aws-submissions';
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const CREDENTIALS = {
+  accessKeyId: ENDPOINT_ACCESS_KEY_ID,
+  secretAccessKey: randomBytes(32).toString('base64url'),
+};
+/** s3rver's built-in key, printed in its README: the guard must not let it in. */
+const S3RVER_KEY = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const hasAwsCli = requireTool('aws', ['--version']);
 
 /** Lists every file under `root`, relative and sorted. */
@@ -62,6 +70,7 @@ describe('the guard in front of s3rver', () => {
       configureBuckets: [{ name: BUCKET }],
     });
     await s3rver.configureBuckets();
+    registerS3rverKey(CREDENTIALS);
     s3rver.on('event', (event) => {
       created += event.Records.filter((record) =>
         record.eventName.startsWith('ObjectCreated:'),
@@ -109,7 +118,7 @@ describe('the guard in front of s3rver', () => {
       region: 'us-east-1',
       endpoint,
       forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'not-the-secret' },
+      credentials: { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret' },
     });
     const error = await stranger
       .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'clusters/x/cluster.yaml', Body: 'b' }))
@@ -208,7 +217,7 @@ describe('the guard in front of s3rver', () => {
       `/${BUCKET}/clusters/x/cluster.yaml`,
       {
         authorization:
-          'AWS4-HMAC-SHA256 Credential=S3RVER/20260101/us-east-1/s3/aws4_request, ' +
+          `AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/20260101/us-east-1/s3/aws4_request, ` +
           `SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${'0'.repeat(64)}`,
         'x-amz-date': '20260101T000000Z',
         'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
@@ -219,7 +228,7 @@ describe('the guard in front of s3rver', () => {
     [
       'a GET with a forged presigned query',
       'GET',
-      `/${BUCKET}/clusters/demo/cluster.yaml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=S3RVER%2F20991231%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20991231T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=${'1'.repeat(64)}`,
+      `/${BUCKET}/clusters/demo/cluster.yaml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${CREDENTIALS.accessKeyId}%2F20991231%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20991231T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=${'1'.repeat(64)}`,
       {},
       undefined,
       'the request signature is refused: the signature does not match',
@@ -307,38 +316,94 @@ describe('the guard in front of s3rver', () => {
     expect(created).toBe(0);
   });
 
+  /**
+   * A version 2 signature made with s3rver's built-in key, as s3rver 3 computes it (it leaves
+   * the Date header out of the string to sign).
+   */
+  const signVersion2 = (target: string, date: string) => {
+    const signature = createHmac('sha1', S3RVER_KEY.secretAccessKey)
+      .update(`PUT\n\ntext/plain\n\n${target}`)
+      .digest('base64');
+
+    return {
+      authorization: `AWS ${S3RVER_KEY.accessKeyId}:${signature}`,
+      date,
+      'content-type': 'text/plain',
+    };
+  };
+
   it.each([
     [
-      'header',
+      'a forged header',
       `/${BUCKET}/clusters/x/cluster.yaml`,
       { authorization: 'AWS S3RVER:Zm9yZ2Vk', date: new Date().toUTCString() },
     ],
     [
-      'query',
+      'a forged query',
       `/${BUCKET}/clusters/x/cluster.yaml?AWSAccessKeyId=S3RVER&Expires=4102444800&Signature=Zm9yZ2Vk`,
       {},
     ],
-  ])(
-    'leaves a forged version 2 %s signature to s3rver, which refuses it',
-    async (_label, target, headers) => {
-      const before = await listFiles(root);
-      const response = await sendRawRequest(port, {
-        method: 'PUT',
-        path: target,
-        headers,
-        body: 'a',
-      });
+    [
+      "a header made with s3rver's built-in key",
+      `/${BUCKET}/clusters/x/cluster.yaml`,
+      signVersion2(`/${BUCKET}/clusters/x/cluster.yaml`, new Date().toUTCString()),
+    ],
+  ])('refuses a version 2 signature (%s) and writes nothing', async (_label, target, headers) => {
+    const before = await listFiles(root);
+    const response = await sendRawRequest(port, {
+      method: 'PUT',
+      path: target,
+      headers,
+      body: 'a',
+    });
 
-      expect([response.status, /<Code>SignatureDoesNotMatch<\/Code>/.test(response.body)]).toEqual([
-        403,
-        true,
-      ]);
-      expect(await listFiles(root)).toEqual(before);
-      expect(created).toBe(0);
-    },
-  );
+    expect(response).toEqual(denied('signature version 2 is refused'));
+    expect(await listFiles(root)).toEqual(before);
+    expect(created).toBe(0);
+  });
 
-  it.skipIf(!hasAwsCli)('serves a GET presigned by the aws CLI', async () => {
+  it("stores an upload signed with s3rver's built-in version 2 key when no guard stands in front", async () => {
+    const target = `/${BUCKET}/clusters/control/cluster.yaml`;
+    const unguarded = createServer(s3rver.callback());
+    await new Promise<void>((resolve) => unguarded.listen(0, '127.0.0.1', resolve));
+    const response = await sendRawRequest((unguarded.address() as AddressInfo).port, {
+      method: 'PUT',
+      path: target,
+      headers: signVersion2(target, new Date().toUTCString()),
+      body: 'a',
+    }).finally(() => closeServer(unguarded));
+
+    expect([response.status, created]).toEqual([200, 1]);
+  });
+
+  it("refuses an SDK upload signed with SigV4 and s3rver's built-in key, and stores nothing", async () => {
+    const before = await listFiles(root);
+    const stranger = new S3Client({
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: S3RVER_KEY,
+    });
+    const error = await stranger
+      .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'clusters/x/cluster.yaml', Body: 'b' }))
+      .then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
+    stranger.destroy();
+
+    expect([error?.name, error?.message]).toEqual([
+      'AccessDenied',
+      'the request signature is refused: the access key id is unknown',
+    ]);
+    expect(await listFiles(root)).toEqual(before);
+    expect(created).toBe(0);
+  });
+
+  it.skipIf(!hasAwsCli)('serves a GET presigned by the aws CLI with SigV4', async () => {
+    // aws CLI v1 presigns with version 2 unless told otherwise; the guard takes SigV4 only.
+    const config = path.join(root, 'aws-config');
+    await writeFile(config, '[default]\ns3 =\n    signature_version = s3v4\n');
     const url = execFileSync(
       'aws',
       [
@@ -357,7 +422,7 @@ describe('the guard in front of s3rver', () => {
           HOME: root,
           AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-          AWS_CONFIG_FILE: path.join(root, 'no-config'),
+          AWS_CONFIG_FILE: config,
           AWS_S3_ADDRESSING_STYLE: 'path',
         },
       },
