@@ -1,0 +1,53 @@
+import { createServer, request } from 'node:http';
+
+export interface Relay {
+  url: string;
+  /** Resolves once the first POST has been handed, whole, to the target's socket. */
+  postForwarded: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback HTTP relay to `target`, for tests that pause the target process: it tells the test
+ * when a request has reached the target's socket (the kernel queues it while the target is
+ * stopped). It names the target in `Host`, as the API only answers requests addressed to it.
+ */
+export async function startRelay(target: URL): Promise<Relay> {
+  let resolve = () => {};
+  const postForwarded = new Promise<void>((forwarded) => {
+    resolve = forwarded;
+  });
+  const server = createServer((incoming, answer) => {
+    const outgoing = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: { ...incoming.headers, host: target.host },
+      },
+      (response) => {
+        answer.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(answer);
+      },
+    );
+    outgoing.on('error', () => answer.destroy());
+    if (incoming.method === 'POST') outgoing.on('finish', () => resolve());
+    incoming.pipe(outgoing);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const address = server.address();
+  if (address === null || typeof address === 'string') {
+    throw new Error(`relay must listen on a TCP port (received ${String(address)})`);
+  }
+
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    postForwarded,
+    close: () =>
+      new Promise((closed) => {
+        server.closeAllConnections();
+        server.close(() => closed());
+      }),
+  };
+}
