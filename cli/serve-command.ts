@@ -63,6 +63,8 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     }),
   );
 
+  // After the banner: the first submission then runs as fast as every later one.
+  setImmediate(() => backend.warmUp());
   const signal = await waitForStopSignal();
   io.out(`received ${signal}; finishing runs in progress and stopping\n`);
   await backend.stop();

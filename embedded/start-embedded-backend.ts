@@ -10,7 +10,7 @@ import { LocalCloudInventory } from '../adapters/embedded/local-cloud-inventory.
 import { LocalDnsZones } from '../adapters/embedded/local-dns-zones.ts';
 import { LocalKeyService } from '../adapters/embedded/local-key-service.ts';
 import { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
-import { PreviewDeployer } from '../adapters/embedded/preview-deployer.ts';
+import { PreviewDeployer, warmUpPreview } from '../adapters/embedded/preview-deployer.ts';
 import { isWrittenOnceArtifactKey } from '../lib/artifact-keys.ts';
 import { describeError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
@@ -88,6 +88,11 @@ export interface EmbeddedBackend {
    * released; a queued revision waits for the next backend start). Returns what it recorded.
    */
   interrupt(cause: string): Promise<Array<{ cluster: string; revision: number }>>;
+  /**
+   * Does now the one-time loading the first run would otherwise pay for (the diff's resource
+   * specification); for a backend that waits for submissions. Blocks for about half a second.
+   */
+  warmUp(): void;
   stop(): Promise<void>;
 }
 
@@ -253,6 +258,7 @@ async function startParts(
 
       return recordRunsFailed(aborted, { Error: 'States.Aborted', Cause: cause }, deps);
     },
+    warmUp: warmUpPreview,
     stop: async () => {
       await api.stop();
       await waitForIdle();
