@@ -2,33 +2,13 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../../cli/cli-io.ts';
 import { main } from '../../../cli/main.ts';
 import { COMMAND_HELP, OVERVIEW } from '../../../cli/usage-text.ts';
 import {
   ENDPOINT_SECRET_FILE_NAME,
   openEndpointCredentials,
 } from '../../../embedded/endpoint-credentials.ts';
-
-function captureIo(
-  env: NodeJS.ProcessEnv = {},
-): CliIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-
-  return {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    cwd: process.cwd(),
-    env,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+import { captureIo } from './capture-io.ts';
 
 describe('kube-aws credentials', () => {
   let root: string;

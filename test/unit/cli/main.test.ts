@@ -3,26 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../../cli/cli-io.ts';
 import { main } from '../../../cli/main.ts';
-
-function captureIo(): CliIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-
-  return {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    cwd: process.cwd(),
-    env: {},
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+import { captureIo } from './capture-io.ts';
 
 describe('kube-aws main', () => {
   it('prints the overview and exits 0 for --help', async () => {
