@@ -51,8 +51,11 @@ export const EMBEDDED_REGION = 'us-east-1';
 export const SUBMISSIONS_BUCKET = 'kube-aws-submissions';
 export const ARTIFACTS_BUCKET = 'kube-aws-artifacts';
 export const REVISIONS_TABLE = 'kube-aws-revisions';
-/** Enough for the written-once artefacts of the runs in flight (about 1 MiB a cluster). */
-const ARTIFACT_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * A run keeps about 0.2 MiB of what it wrote; the runs in flight are at most one per core,
+ * so this holds dozens of runs while staying a small, fixed share of the heap.
+ */
+const ARTIFACT_CACHE_BYTES = 16 * 1024 * 1024;
 
 export interface EmbeddedBackendOptions {
   stateDir: string;
