@@ -16,8 +16,11 @@ export interface CachedObjectStoreOptions {
 export class CachedObjectStore implements ObjectStore {
   readonly bucket: string;
   private readonly entries = new Map<string, Uint8Array>();
-  /** Writes started per key, so a read that overlapped a write never caches the older body. */
-  private readonly writes = new Map<string, number>();
+  /**
+   * Writes started so far, to any key: a read that overlapped any write is not kept, so it can
+   * never keep a body older than what was written meanwhile. One number, however many keys.
+   */
+  private writesStarted = 0;
   private cachedBytes = 0;
 
   constructor(
@@ -34,7 +37,7 @@ export class CachedObjectStore implements ObjectStore {
   ): Promise<{ versionId?: string }> {
     // Forgotten first: if the write fails, the store may hold either version.
     this.forget(key);
-    this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
+    this.writesStarted += 1;
     const result = await this.store.put(key, body, contentType);
     if (this.options.isImmutable(key)) {
       this.remember(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
@@ -54,9 +57,9 @@ export class CachedObjectStore implements ObjectStore {
       return Uint8Array.from(cached);
     }
 
-    const writesBefore = this.writes.get(key);
+    const writesBefore = this.writesStarted;
     const body = await this.store.get(key, options);
-    const unchanged = this.writes.get(key) === writesBefore;
+    const unchanged = this.writesStarted === writesBefore;
     if (body !== undefined && unchanged && options.versionId === undefined) {
       if (this.options.isImmutable(key)) this.remember(key, body);
     }

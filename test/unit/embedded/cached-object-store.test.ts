@@ -104,6 +104,25 @@ describe('CachedObjectStore', () => {
     expect(store.reads).toEqual([CONFIG]);
   });
 
+  it('does not keep a read that any write overlapped, and keeps the next one', async () => {
+    const { store, cache } = makeCache();
+    await store.put(CONFIG, 'same', 'application/json');
+    let open = () => {};
+    store.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+
+    const slowRead = cache.get(CONFIG);
+    await cache.put(artifactKeys.config('other', 1), 'x', 'application/json');
+    open();
+    await slowRead;
+    store.gate = undefined;
+    await cache.get(CONFIG);
+    await cache.get(CONFIG);
+
+    expect(store.reads).toEqual([CONFIG, CONFIG]);
+  });
+
   it('drops the least recently used objects beyond its byte budget', async () => {
     const { store, cache } = makeCache(10);
     const keys = [1, 2, 3].map((revision) => artifactKeys.config('demo', revision));
