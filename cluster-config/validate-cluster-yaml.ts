@@ -15,6 +15,7 @@ import { completeConfig, normaliseBeforeRules } from './normalise-config.ts';
 import { checkAwsValues } from './rules/aws-value-rules.ts';
 import { checkCapacity } from './rules/capacity-rules.ts';
 import { checkDns } from './rules/dns-rules.ts';
+import { checkDynamicReferences } from './rules/dynamic-reference-rules.ts';
 import { checkIdentity } from './rules/identity-rules.ts';
 import { checkNetwork } from './rules/network-rules.ts';
 import { RuleContext, type RuleProblem } from './rules/rule-context.ts';
@@ -38,8 +39,18 @@ const FATAL_SOURCE_RULES = new Set([
   'nesting-too-deep',
   'yaml-alias-limit',
   'non-scalar-key',
+  // A merge key leaves the document's meaning in doubt (see yaml-source.ts); findings on the
+  // merged values would describe a reading the author may not have meant.
+  'yaml-merge-key',
 ]);
-const SEMANTIC_RULES = [checkIdentity, checkDns, checkNetwork, checkCapacity, checkAwsValues];
+const SEMANTIC_RULES = [
+  checkIdentity,
+  checkDns,
+  checkNetwork,
+  checkCapacity,
+  checkAwsValues,
+  checkDynamicReferences,
+];
 
 /**
  * The offline validation of a cluster.yaml: syntax, keys, types and every semantic rule, all

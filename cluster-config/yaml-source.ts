@@ -1,5 +1,6 @@
 import {
   type Document,
+  isAlias,
   isMap,
   isPair,
   isScalar,
@@ -8,10 +9,12 @@ import {
   type Node,
   type Pair,
   parseDocument,
+  type SchemaOptions,
   type YAMLMap,
 } from 'yaml';
 import { escapeControlCharacters } from './escape-control-characters.ts';
 import { findUnsupportedTag } from './find-unsupported-tag.ts';
+import { collectMergedPairs, findMergeConflicts, isMergeKey } from './merge-keys.ts';
 import { normaliseLineEndings } from './scan-source-text.ts';
 
 /**
@@ -45,8 +48,22 @@ const WHOLE_FILE: Position = { line: 0, column: 0 };
 /**
  * YAML 1.1, as kube-aws's parser (gopkg.in/yaml.v2) read it: `createRecordSet: yes` is true, so a
  * kube-aws user's file means the same here. Duplicate keys are found by our own walk, with paths.
+ * YAML 1.1's base-60 numbers (`1:30` as 90) are left out: gopkg.in/yaml.v2 never resolves them,
+ * so kube-aws read `workerCount: 1:30` as the string "1:30" and refused it for an int field; here
+ * the schema refuses it with the same type message as any other string.
  */
-const YAML_OPTIONS = { version: '1.1', uniqueKeys: false, prettyErrors: false } as const;
+const YAML_OPTIONS = {
+  version: '1.1',
+  uniqueKeys: false,
+  prettyErrors: false,
+  customTags: (tags: Tags) => tags.filter((tag) => !isBase60Tag(tag)),
+} as const;
+
+type Tags = Extract<NonNullable<SchemaOptions['customTags']>, unknown[]>;
+
+function isBase60Tag(tag: Tags[number]): boolean {
+  return typeof tag === 'object' && 'format' in tag && tag.format === 'TIME';
+}
 
 /**
  * `['subnets', 1, 'instanceCIDR']` becomes `subnets[1].instanceCIDR`; key names are escaped, and
@@ -101,7 +118,7 @@ export function parseYamlSource(text: string): ParsedYaml {
   }
   if (problems.length > 0) return { locator, problems };
 
-  collectStructureProblems(doc.contents, [], 0, { source: text, locator, problems });
+  collectStructureProblems(doc.contents, [], 0, { doc, source: text, locator, problems });
   if (problems.some((problem) => problem.rule === 'nesting-too-deep')) return { locator, problems };
 
   try {
@@ -123,6 +140,7 @@ export function parseYamlSource(text: string): ParsedYaml {
 }
 
 interface StructureWalk {
+  doc: Document;
   source: string;
   locator: SourceLocator;
   problems: SourceProblem[];
@@ -156,7 +174,11 @@ function collectStructureProblems(
 
   const seen = new Set<string>();
   for (const pair of node.items) {
-    const keyText = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    const keyText = isMergeKey(pair.key)
+      ? '<<'
+      : isScalar(pair.key)
+        ? String(pair.key.value)
+        : undefined;
     const position = locator.positionOf((pair.key as Node | null)?.range?.[0] ?? 0);
     if (keyText === undefined) {
       problems.push({
@@ -179,6 +201,27 @@ function collectStructureProblems(
     }
     seen.add(keyText);
     collectStructureProblems(pair.value, keyPath, depth + 1, walk);
+  }
+  if (seen.has('<<')) collectMergeConflicts(node, path, walk);
+}
+
+function collectMergeConflicts(map: YAMLMap, path: ConfigPath, walk: StructureWalk): void {
+  for (const conflict of findMergeConflicts(map, walk.doc)) {
+    const keyPath = [...path, conflict.key];
+    const name = formatPath(keyPath);
+    const message =
+      conflict.reason === 'written-before-merge'
+        ? `${name} must be written after the << merge key that also sets it: kube-aws applies ` +
+          'the merged value over an earlier key, this validator keeps the written one; move the ' +
+          'key below <<'
+        : `${name} must come from one place, not from a << merge and another mapping: kube-aws ` +
+          'combines the two mappings key by key, this validator keeps one; write it out once';
+    walk.problems.push({
+      rule: 'yaml-merge-conflict',
+      message,
+      path: keyPath,
+      position: walk.locator.positionOf(conflict.at.range?.[0] ?? 0),
+    });
   }
 }
 
@@ -238,7 +281,8 @@ export class SourceLocator {
         const pair = this.indexKeys(node).get(segment);
         if (pair === undefined) return { found: false };
         keyOffset = (pair.key as Node).range?.[0];
-        node = pair.value;
+        // A merged mapping is often an alias; the path continues inside its anchor.
+        node = isAlias(pair.value) && this.doc ? pair.value.resolve(this.doc) : pair.value;
         valueOffset = (node as Node | null)?.range?.[0];
       } else {
         return { found: false };
@@ -255,10 +299,16 @@ export class SourceLocator {
     if (index === undefined) {
       index = new Map();
       for (const item of map.items) {
-        if (!isPair(item) || !isScalar(item.key)) continue;
+        if (!isPair(item) || !isScalar(item.key) || isMergeKey(item.key)) continue;
         const key = String(item.key.value);
         // The first of duplicate keys, as the duplicate-key finding names the later ones.
         if (!index.has(key)) index.set(key, item);
+      }
+      // A merged key counts as written, at its line in the anchored mapping it came from.
+      if (this.doc !== undefined) {
+        for (const [key, pair] of collectMergedPairs(map, this.doc)) {
+          if (!index.has(key)) index.set(key, pair);
+        }
       }
       this.keyIndexes.set(map, index);
     }

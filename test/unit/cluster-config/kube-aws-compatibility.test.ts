@@ -59,3 +59,68 @@ describe('kube-aws 2016 files', () => {
     expect([config?.createRecordSet, config?.useCalico]).toEqual([true, true]);
   });
 });
+
+describe('YAML 1.1 as gopkg.in/yaml.v2 reads it', () => {
+  const head = [
+    'externalDNSName: api.example.com',
+    'keyName: k',
+    'region: us-east-1',
+    'availabilityZone: us-east-1a',
+  ];
+
+  it('reads an unquoted base-60 number as a string, which an int key refuses', () => {
+    const { report } = validateClusterYaml(
+      ['clusterName: demo', ...head, 'workerCount: 1:30', ''].join('\n'),
+    );
+
+    expect(
+      report.errors.map((finding) => `${finding.line}:${finding.column} ${finding.message}`),
+    ).toEqual(['6:14 workerCount must be an integer (received "1:30")']);
+  });
+
+  it('keeps a base-60 looking value of a string key as written', () => {
+    const { report, config } = validateClusterYaml(
+      ['clusterName: demo', ...head, 'stackTags:', '  window: 1:30', ''].join('\n'),
+    );
+
+    expect(report.errors).toEqual([]);
+    expect(config?.stackTags).toEqual({ window: '1:30' });
+  });
+
+  it('merges an anchored mapping and places findings on the merged keys at their anchor lines', () => {
+    const text = [
+      'stackTags: &tags',
+      '  clusterName: merged',
+      '  team: platform',
+      '<<: *tags',
+      ...head,
+      '',
+    ].join('\n');
+    const { report, config } = validateClusterYaml(text);
+
+    expect(
+      report.errors.map((finding) => `${finding.line}:${finding.column} ${finding.message}`),
+    ).toEqual(['3:3 team is not a known key']);
+    expect(config).toBeUndefined();
+  });
+
+  it('accepts a clusterName merged from an anchor, as kube-aws did', () => {
+    const merged = validateClusterYaml(
+      ['stackTags: &tags', '  clusterName: merged', '<<: *tags', ...head, ''].join('\n'),
+    );
+
+    expect(merged.report.errors).toEqual([]);
+    expect(merged.config?.clusterName).toBe('merged');
+    expect(merged.config?.stackTags).toEqual({ clusterName: 'merged' });
+  });
+
+  it('treats a quoted << as an ordinary key, not a merge', () => {
+    const { report } = validateClusterYaml(
+      ['clusterName: demo', ...head, '"<<": {workerCount: 3}', ''].join('\n'),
+    );
+
+    expect(
+      report.errors.map((finding) => `${finding.line}:${finding.column} ${finding.message}`),
+    ).toEqual(['6:1 << is not a known key']);
+  });
+});
