@@ -5,13 +5,14 @@
  * other scripts; they run as child processes and their printed figures are read back.
  *
  *   npm run bench [-- --quick] [-- --out FILE] [-- --only validation,pipeline,throughput,pki,render,functions]
+ *   npm run bench -- --help
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { type BenchRow, formatTable, makeRow } from './bench-support.ts';
+import { BenchUsageError, parseBenchArgs } from './parse-bench-args.ts';
 import { runPipelineBench } from './pipeline-bench.ts';
 import { runThroughputBench } from './throughput-bench.ts';
 import { runValidationBench } from './validation-bench.ts';
@@ -19,14 +20,38 @@ import { runValidationBench } from './validation-bench.ts';
 const BENCH_DIR = import.meta.dirname;
 const CHILD_TIMEOUT_MS = 15 * 60 * 1000;
 
-const { values } = parseArgs({
-  options: {
+const SECTION_KEYS = ['validation', 'pipeline', 'throughput', 'pki', 'render', 'functions'];
+const USAGE = `usage: npm run bench [-- --quick] [-- --only PARTS] [-- --out FILE]
+  --quick  fewer runs per figure and one throughput round (a check, not a result to publish)
+  --only   some parts, comma-separated: ${SECTION_KEYS.join(', ')}
+  --out    where to write the rows (default bench/results.json; a --quick or --only run
+           writes only with --out, so it never replaces the published results)
+`;
+const values = parseBenchArgs(
+  'npm run bench',
+  USAGE,
+  {
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
     only: { type: 'string' },
   },
-});
-const quick = values.quick ?? false;
+  (given) => {
+    const only =
+      typeof given.only === 'string' ? given.only.split(',').map((key) => key.trim()) : undefined;
+    const unknown = only?.filter((key) => !SECTION_KEYS.includes(key)) ?? [];
+    if (unknown.length > 0) {
+      throw new BenchUsageError(
+        `--only must name ${SECTION_KEYS.join(', ')} (received ${unknown.join(', ')})`,
+      );
+    }
+    return {
+      quick: given.quick === true,
+      out: typeof given.out === 'string' ? given.out : undefined,
+      only,
+    };
+  },
+);
+const quick = values.quick;
 const outFile = path.resolve(values.out ?? path.join(BENCH_DIR, 'results.json'));
 
 const allSections: Array<{ key: string; title: string; run: () => Promise<BenchRow[]> }> = [
@@ -41,17 +66,11 @@ const allSections: Array<{ key: string; title: string; run: () => Promise<BenchR
     run: () => readFunctionsBench(),
   },
 ];
-// `--only pipeline,pki` runs a part; it writes results only with an explicit --out, so a partial
-// run never replaces the committed bench/results.json.
-const only = values.only?.split(',').map((key) => key.trim());
-const unknown = only?.filter((key) => !allSections.some((section) => section.key === key)) ?? [];
-if (unknown.length > 0) {
-  throw new Error(
-    `--only must name ${allSections.map((section) => section.key).join(', ')} (received ${unknown.join(', ')})`,
-  );
-}
+const only = values.only;
 const sections = allSections.filter((section) => only === undefined || only.includes(section.key));
-const writeResults = only === undefined || values.out !== undefined;
+// A partial or quick run writes only with an explicit --out, so it never replaces the published
+// bench/results.json.
+const writeResults = (only === undefined && !quick) || values.out !== undefined;
 
 console.log(describeMachine());
 const rows: BenchRow[] = [];
@@ -76,7 +95,7 @@ for (const section of sections) {
 if (writeResults) await writeFile(outFile, `${JSON.stringify(rows, null, 2)}\n`);
 console.log(`\n== all figures (each the median of the runs shown)\n${formatTable(rows)}`);
 console.log(
-  `${writeResults ? `wrote ${rows.length} rows to ${path.relative(process.cwd(), outFile)}` : `${rows.length} rows (not written: --only without --out)`} in ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()
+  `${writeResults ? `wrote ${rows.length} rows to ${path.relative(process.cwd(), outFile)}` : `${rows.length} rows (not written: --quick or --only without --out)`} in ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );

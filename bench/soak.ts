@@ -9,27 +9,36 @@
  *
  *   npm run soak [-- --duration 180] [-- --max-requests 3000]
  */
-import { parseArgs } from 'node:util';
 import { startEmbeddedBackend } from '../embedded/start-embedded-backend.ts';
 import {
   readExampleClusterYaml,
   renameCluster,
 } from '../test/fixtures/bench/generate-node-pools.ts';
 import { makeStateDir, quietLogger } from './bench-support.ts';
+import { parseBenchArgs, readPositive } from './parse-bench-args.ts';
 import { checkSoakEnd, type SoakLedger } from './soak-checks.ts';
 import { forceGc, MemorySampler } from './soak-memory.ts';
 import { runHttpWorker, runS3Worker, type SoakContext } from './soak-workers.ts';
 
-const { values } = parseArgs({
-  options: {
+const USAGE = `usage: npm run soak [-- --duration SECONDS] [-- --max-requests N] [-- --http-workers N]
+  --duration      seconds to run, at most (default 180)
+  --max-requests  requests to send, at most (default 3000)
+  --http-workers  concurrent HTTP clients beside the 2 S3 uploaders (default 4)
+`;
+const { durationS, maxRequests, httpWorkers } = parseBenchArgs(
+  'npm run soak',
+  USAGE,
+  {
     duration: { type: 'string', default: '180' },
     'max-requests': { type: 'string', default: '3000' },
     'http-workers': { type: 'string', default: '4' },
   },
-});
-const durationS = readPositive('--duration', values.duration);
-const maxRequests = readPositive('--max-requests', values['max-requests']);
-const httpWorkers = readPositive('--http-workers', values['http-workers']);
+  (values) => ({
+    durationS: readPositive('--duration', values.duration),
+    maxRequests: readPositive('--max-requests', values['max-requests']),
+    httpWorkers: readPositive('--http-workers', values['http-workers']),
+  }),
+);
 const IDLE_DEADLINE_MS = 5 * 60 * 1000;
 
 quietLogger();
@@ -122,13 +131,4 @@ async function waitForIdle(
       `the backend was still busy ${deadlineMs / 1000} s after the load stopped`,
     );
   }
-}
-
-function readPositive(flag: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`${flag} must be a positive number (received ${JSON.stringify(text)})`);
-  }
-
-  return value;
 }
