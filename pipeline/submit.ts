@@ -13,7 +13,10 @@ import { checkRotationNames } from '../pki/plan-asset-changes.ts';
 import { listQueued, startExecution, startNextQueued } from '../revisions/start-next-queued.ts';
 import {
   deriveIdempotencyClaim,
+  describeOptionChange,
   type IdempotencyClaim,
+  readUnversionedUpload,
+  type SubmissionOptions,
 } from '../revisions/submission-idempotency.ts';
 import type { ClusterConfig } from '../schemas/cluster-config.ts';
 import type { Finding } from '../schemas/finding.ts';
@@ -39,6 +42,7 @@ export interface SubmitRequest {
   rotate?: string[];
   /** Lets this revision replace controllers and etcd volumes despite the stack policy. */
   allowReplace?: boolean;
+  /** Kept when it is a short token (see {@link acceptCorrelationId}); otherwise a new one is made. */
   correlationId?: string;
 }
 
@@ -57,6 +61,12 @@ const PENDING_CLAIM_POLLS = 50;
 const PENDING_CLAIM_INTERVAL_MS = 200;
 /** The transition detail of a revision refused in reject mode; a repeat gets the same 409. */
 const REJECTED_DETAIL = 'rejected: cluster busy';
+/**
+ * A caller's correlation id travels in the revision, the execution input and every state's
+ * payload and log line, so it must stay small and plain: a UUID, an API Gateway request id or a
+ * CI job id fits easily.
+ */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * Accepts a cluster.yaml: offline validation (findings with line and column), de-duplication of
@@ -75,14 +85,28 @@ export async function submitClusterYaml(request: SubmitRequest, deps: Deps): Pro
 
   const inputSha256 = sha256Hex(bytes);
   const idempotencyKey = request.idempotencyKey ?? request.source.idempotencyKey;
+  const unversioned = await readUnversionedUpload(
+    request.source,
+    cluster,
+    inputSha256,
+    deps.revisions,
+  );
   const claim = deriveIdempotencyClaim({
     source: request.source,
     idempotencyKey,
     submitter: request.submitter,
     cluster,
     inputSha256,
+    ...(unversioned === undefined ? {} : { unversioned }),
   });
-  const context = { cluster, inputSha256, warnings, deps };
+  const options: SubmissionOptions = {
+    ...(request.rotate === undefined ? {} : { rotate: request.rotate }),
+    ...(request.allowReplace === true ? { allowReplace: true } : {}),
+  };
+  const context = { cluster, inputSha256, options, warnings, deps };
+  if (claim !== undefined && unversioned?.repeatOf !== undefined) {
+    return answerDuplicate(claim, unversioned.repeatOf, context);
+  }
   if (claim !== undefined) {
     const earlier = await deps.revisions.lookupIdempotencyKey(claim.scope, claim.key);
     if (earlier !== undefined && earlier > 0) return answerDuplicate(claim, earlier, context);
@@ -97,7 +121,7 @@ export async function submitClusterYaml(request: SubmitRequest, deps: Deps): Pro
 
   const inputKey = artifactKeys.submittedInput(cluster, inputSha256);
   await deps.artifacts.put(inputKey, bytes, 'application/yaml');
-  const correlationId = request.correlationId ?? randomUUID();
+  const correlationId = acceptCorrelationId(request.correlationId) ?? randomUUID();
   const allocated = await deps.revisions.allocate({
     cluster,
     source: {
@@ -108,8 +132,7 @@ export async function submitClusterYaml(request: SubmitRequest, deps: Deps): Pro
     correlationId,
     inputKey,
     inputSha256,
-    ...(request.rotate === undefined ? {} : { rotate: request.rotate }),
-    ...(request.allowReplace === true ? { allowReplace: true } : {}),
+    ...options,
   });
   if (claim !== undefined) {
     const duplicateOf = await recordClaim(claim, allocated, deps);
@@ -130,9 +153,22 @@ export async function submitClusterYaml(request: SubmitRequest, deps: Deps): Pro
 type SubmitContext = {
   cluster: string;
   inputSha256: string;
+  options: SubmissionOptions;
   warnings: Finding[];
   deps: Deps;
 };
+
+/**
+ * The caller's correlation id when it is a short plain token, else undefined so a new one is
+ * made: an id is a tracing aid, so a bad one is replaced (with a WARN) rather than failing the
+ * submission, and it can never grow a state payload or carry control characters into logs.
+ */
+export function acceptCorrelationId(value: string | undefined): string | undefined {
+  if (value === undefined || CORRELATION_ID.test(value)) return value;
+  logger.warn('correlation id replaced', { received_length: value.length });
+
+  return undefined;
+}
 
 function readBody(request: SubmitRequest): Uint8Array {
   if (request.body instanceof Uint8Array) return request.body;
@@ -262,6 +298,15 @@ async function answerDuplicate(
     throw new ConflictError(
       `Idempotency-Key was already used for revision ${revision} with a different document ` +
         `(received sha256 ${context.inputSha256}); use a new key`,
+    );
+  }
+  const optionChange = claim.requiresSameInput
+    ? describeOptionChange(earlier, context.options)
+    : undefined;
+  if (optionChange !== undefined) {
+    throw new ConflictError(
+      `Idempotency-Key was already used for revision ${revision} with other options ` +
+        `(${optionChange}); use a new key`,
     );
   }
   if (earlier.status === 'FAILED' && earlier.transitions.at(-1)?.detail === REJECTED_DETAIL) {
