@@ -8,6 +8,7 @@ import {
   type EmbeddedBackend,
   SUBMISSIONS_BUCKET,
 } from '../../embedded/start-embedded-backend.ts';
+import { sha256Hex } from '../../lib/hash.ts';
 import { readExampleClusterYaml, renameCluster } from '../fixtures/bench/generate-node-pools.ts';
 import { snapshotState, startHostileBackend } from './hostile-support.ts';
 
@@ -108,5 +109,47 @@ describe('S3 uploads under hostile keys', () => {
       revision: 1,
       outcome: 'started',
     });
+  });
+
+  it('records A, then B, then A again as three revisions, the last one holding A', async () => {
+    const key = 'clusters/hostile/cluster.yaml';
+    const documentA = renameCluster(readExampleClusterYaml(), 'hostile');
+    const documentB = `${documentA}# b\n`;
+    const readValidation = async () => {
+      const answer = await s3.send(
+        new GetObjectCommand({
+          Bucket: SUBMISSIONS_BUCKET,
+          Key: 'clusters/hostile/validation.json',
+        }),
+      );
+      return JSON.parse(await answer.Body!.transformToString('utf8')) as Record<string, unknown>;
+    };
+
+    const answers: unknown[] = [];
+    for (const body of [documentB, documentA]) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: SUBMISSIONS_BUCKET,
+          Key: key,
+          Body: body,
+          ContentType: 'application/yaml',
+        }),
+      );
+      await backend.waitForIdle();
+      const { revision, outcome } = await readValidation();
+      answers.push([revision, outcome]);
+    }
+
+    // Revision 1 (A) came from the test above, whose run has finished: each upload starts.
+    expect(answers).toEqual([
+      [2, 'started'],
+      [3, 'started'],
+    ]);
+    const revisions = await backend.deps.revisions.list('hostile');
+    expect(revisions.map((revision) => [revision.revision, revision.inputSha256])).toEqual([
+      [3, sha256Hex(documentA)],
+      [2, sha256Hex(documentB)],
+      [1, sha256Hex(documentA)],
+    ]);
   });
 });
