@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { link, open, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { link, lstat, open, unlink, writeFile } from 'node:fs/promises';
 import { InvariantError } from '../../lib/errors.ts';
 
 /**
@@ -24,23 +24,42 @@ export async function createPrivateFile(path: string, content: Uint8Array): Prom
 }
 
 /**
- * Group or other write access would let another user swap a private file between our checks.
- * `purpose` completes "must be a directory for ..." (e.g. `the key file`).
+ * A directory we may trust with private files: a real directory (a symbolic link could be turned
+ * elsewhere by whoever owns it), owned by us, and writable by no one else (group or other write
+ * access would let another user swap a private file between our checks). `purpose` completes
+ * "must be a directory for ..." (e.g. `the key file`).
  */
 export async function assertPrivateDirectory(directory: string, purpose: string): Promise<void> {
-  const stats = await stat(directory);
-  if (!stats.isDirectory()) {
-    throw new InvariantError(
-      `${directory} must be a directory for ${purpose} (received ${describeType(stats)}); ` +
-        'choose another state directory',
-    );
-  }
+  const stats = await assertOwnDirectory(directory, purpose);
   if ((stats.mode & 0o022) !== 0) {
     throw new InvariantError(
       `${directory} must not be writable by group or others (received mode ${octal(stats.mode)}); ` +
         `run chmod 700 ${directory}`,
     );
   }
+}
+
+/**
+ * A real directory (not a link to one) owned by the user running the backend; returns its stats.
+ * Enough for a directory inside a private one, where no one else can reach it to write.
+ */
+export async function assertOwnDirectory(directory: string, purpose: string): Promise<Stats> {
+  const stats = await lstat(directory);
+  if (!stats.isDirectory()) {
+    throw new InvariantError(
+      `${directory} must be a directory for ${purpose} (received ${describeType(stats)}); ` +
+        'choose another state directory',
+    );
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    throw new InvariantError(
+      `${directory} must be owned by uid ${uid}, the user running the backend (received uid ${stats.uid}); ` +
+        `choose another state directory, or if you trust its content run chown -R ${uid} ${directory}`,
+    );
+  }
+
+  return stats;
 }
 
 /**
@@ -91,8 +110,10 @@ function octal(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 }
 
-function describeType(stats: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }) {
+function describeType(stats: Stats): string {
+  if (stats.isSymbolicLink()) return 'a symbolic link';
   if (stats.isDirectory()) return 'a directory';
+  if (stats.isFile()) return 'a regular file';
   if (stats.isFIFO()) return 'a FIFO';
   if (stats.isSocket()) return 'a socket';
 
