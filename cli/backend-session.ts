@@ -48,7 +48,8 @@ export async function openBackendSession(
     };
   }
   const stateDir = resolveStateDir(flags['state-dir'], io.env, io.cwd);
-  const live = await readLiveBackend(stateDir);
+  // Checks the state dir (ours, private, not a link) before anything in it is trusted.
+  const live = await readLiveBackend(stateDir, (line) => io.err(line));
   if (live === undefined) {
     const { readAwsModeConfig } = await import('../embedded/start-aws-backend.ts');
     const config = readAwsModeConfig(io.env);

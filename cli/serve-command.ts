@@ -32,7 +32,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   const s3Port = readPort('--s3-port', values['s3-port']);
   const stateDir = resolveStateDir(values['state-dir'], io.env, io.cwd);
 
-  const live = await readLiveBackend(stateDir);
+  const live = await readLiveBackend(stateDir, (line) => io.err(`kube-aws serve: ${line}`));
   if (live !== undefined) {
     io.err(
       `kube-aws serve: a backend already runs on ${stateDir} (pid ${live.pid}, ${live.apiUrl}); stop it first\n`,

@@ -1,9 +1,13 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
+import { readPrivateFile } from '../adapters/embedded/private-file.ts';
+import { InvariantError } from '../lib/errors.ts';
+import { assertStateDir } from './state-dir.ts';
 
 export const BackendFileSchema = z.object({
-  pid: z.int(),
+  pid: z.int().positive(),
   apiUrl: z.string(),
   s3Endpoint: z.string(),
   submissionsBucket: z.string(),
@@ -12,32 +16,70 @@ export const BackendFileSchema = z.object({
 });
 export type BackendFile = z.infer<typeof BackendFileSchema>;
 
-const FILE_NAME = 'backend.json';
+export const BACKEND_FILE_NAME = 'backend.json';
+/** The only address serve listens on; anything else in the file was not written by serve. */
+const LOOPBACK_API_URL = /^http:\/\/127\.0\.0\.1:([1-9][0-9]{0,4})$/;
+const NOT_REGULAR_REMEDY = 'remove it; kube-aws serve writes a new one when it starts';
 
-/** Written by `serve` while it runs, so the CLI can find it; removed on a clean stop. */
+/**
+ * Written by `serve` while it runs, so the CLI can find it; removed on a clean stop. Written to
+ * a private temporary file first and renamed into place, so a reader never sees half of it and a
+ * link planted under its name is replaced rather than followed.
+ */
 export async function writeBackendFile(stateDir: string, content: BackendFile): Promise<void> {
-  await writeFile(path.join(stateDir, FILE_NAME), `${JSON.stringify(content, null, 2)}\n`, {
-    mode: 0o600,
-  });
+  const file = path.join(stateDir, BACKEND_FILE_NAME);
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await rename(temporary, file);
+  } catch (error: unknown) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function removeBackendFile(stateDir: string): Promise<void> {
-  await rm(path.join(stateDir, FILE_NAME), { force: true });
+  await rm(path.join(stateDir, BACKEND_FILE_NAME), { force: true });
 }
 
-/** The running backend of this state dir, or undefined when none runs (a stale file counts as none). */
-export async function readLiveBackend(stateDir: string): Promise<BackendFile | undefined> {
-  let text: string;
+/**
+ * The running backend of this state dir, or undefined when none runs. A missing state dir has
+ * none; an existing one is checked first (ours, private, not a link), since its backend.json
+ * decides where the CLI sends cluster.yaml. A file left by an exited process counts as none; so
+ * does one that is not what serve writes, which `reportStale` hears about once, with its reason.
+ * A live backend at an address serve never listens on is refused.
+ */
+export async function readLiveBackend(
+  stateDir: string,
+  reportStale: (line: string) => void = () => {},
+): Promise<BackendFile | undefined> {
+  const file = path.join(stateDir, BACKEND_FILE_NAME);
+  let content: Buffer;
   try {
-    text = await readFile(path.join(stateDir, FILE_NAME), 'utf8');
+    await assertStateDir(stateDir);
+    content = await readPrivateFile(file, NOT_REGULAR_REMEDY);
   } catch (error: unknown) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const parsed = BackendFileSchema.safeParse(JSON.parse(text));
-  if (!parsed.success || !isProcessAlive(parsed.data.pid)) return undefined;
+  const backend = parseBackendFile(content);
+  if (typeof backend === 'string') {
+    reportStale(
+      `${file} must hold the JSON that kube-aws serve writes (received ${backend}); ` +
+        'treating it as stale: no backend runs on this state dir\n',
+    );
+    return undefined;
+  }
+  if (!isProcessAlive(backend.pid)) return undefined;
+  if (!isLoopbackApiUrl(backend.apiUrl)) {
+    throw new InvariantError(
+      `${file} apiUrl must be http://127.0.0.1:<port>, where kube-aws serve listens ` +
+        `(received ${describeValue(backend.apiUrl)}); this file is not ours: remove it, ` +
+        'and stop whatever process wrote it',
+    );
+  }
 
-  return parsed.data;
+  return backend;
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -48,4 +90,34 @@ export function isProcessAlive(pid: number): boolean {
   } catch (error: unknown) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The file's content, or why it is not a backend file (never its text: it may be anything). */
+function parseBackendFile(content: Buffer): BackendFile | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(content.toString('utf8'));
+  } catch (error: unknown) {
+    if (!(error instanceof SyntaxError)) throw error;
+
+    return `${content.byteLength} bytes that are not complete JSON`;
+  }
+  const parsed = BackendFileSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+
+  return `${issue?.path.join('.') || 'the document'}: ${issue?.message ?? 'invalid'}`;
+}
+
+function isLoopbackApiUrl(url: string): boolean {
+  const port = LOOPBACK_API_URL.exec(url)?.[1];
+
+  return port !== undefined && Number(port) <= 65535;
+}
+
+/** A short, printable rendering of an untrusted string for a message. */
+function describeValue(value: string): string {
+  const printable = JSON.stringify(value);
+
+  return printable.length > 80 ? `${printable.slice(0, 77)}..."` : printable;
 }
