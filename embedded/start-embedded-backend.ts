@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { CachedObjectStore } from '../adapters/embedded/cached-object-store.ts';
 import { LocalCloudInventory } from '../adapters/embedded/local-cloud-inventory.ts';
 import { LocalDnsZones } from '../adapters/embedded/local-dns-zones.ts';
-import { LocalKeyService } from '../adapters/embedded/local-key-service.ts';
+import { LOCAL_KEY_FILE_NAME, LocalKeyService } from '../adapters/embedded/local-key-service.ts';
 import { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
 import { PreviewDeployer, warmUpPreview } from '../adapters/embedded/preview-deployer.ts';
 import { isWrittenOnceArtifactKey } from '../lib/artifact-keys.ts';
@@ -17,7 +17,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { handleS3Upload } from '../pipeline/handle-s3-upload.ts';
 import { runTask } from '../pipeline/run-task.ts';
-import { openEndpointCredentials } from './endpoint-credentials.ts';
+import { ENDPOINT_SECRET_FILE_NAME, openEndpointCredentials } from './endpoint-credentials.ts';
 import { guardS3Requests } from './guard-s3-requests.ts';
 import { listClusterNames } from './list-cluster-names.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
@@ -29,6 +29,7 @@ import {
 import { registerS3rverKey } from './register-s3rver-key.ts';
 import { startApiServer } from './start-api-server.ts';
 import { startRevisionTable } from './start-revision-table.ts';
+import { openStateDir, openStateSubdirectory, STATE_SUBDIRECTORIES } from './state-dir.ts';
 import { lockStateDir } from './state-dir-lock.ts';
 import type { SigV4Credentials } from './verify-sigv4-request.ts';
 
@@ -108,21 +109,53 @@ export async function startEmbeddedBackend(
   options: EmbeddedBackendOptions,
 ): Promise<EmbeddedBackend> {
   const { stateDir } = options;
-  // A start that fails on a new state dir leaves nothing behind: no half-made dir to confuse
-  // the next command into thinking there is state.
-  const created = await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const stops: Array<() => Promise<void>> = [await lockStateDir(stateDir)];
+  const created = await openStateDir(stateDir);
+  // A lost lock race leaves the state dir alone, even one this call created: the winner uses it.
+  const unlock = await lockStateDir(stateDir);
+  const stops: Array<() => Promise<void>> = [unlock];
   const stopStarted = async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   };
 
   try {
+    for (const name of STATE_SUBDIRECTORIES) await openStateSubdirectory(stateDir, name);
+
     return await startParts(options, stops, stopStarted);
   } catch (error: unknown) {
-    // A half-started backend would keep the process alive with servers nobody can reach.
+    // A half-started backend would keep the process alive with servers nobody can reach. The
+    // lock is released last, after what this start created is gone, so no other process starts
+    // on files about to be removed.
+    stops.shift();
     await stopStarted();
-    if (created !== undefined) await rm(created, { recursive: true, force: true });
+    // A start that fails on a state dir it created leaves nothing behind, so the next command is
+    // not misled into thinking there is state.
+    if (created !== undefined) await removeCreatedEntries(stateDir);
+    await unlock();
+    if (created !== undefined) await removeEmptyDirectories(stateDir, created);
     throw error;
+  }
+}
+
+async function removeCreatedEntries(stateDir: string): Promise<void> {
+  for (const name of [...STATE_SUBDIRECTORIES, ENDPOINT_SECRET_FILE_NAME, LOCAL_KEY_FILE_NAME]) {
+    await rm(path.join(stateDir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes the directories this start created, deepest first, each only while empty: a process
+ * that found the new state dir meanwhile may be about to lock it, and its files are not ours.
+ */
+async function removeEmptyDirectories(stateDir: string, created: string): Promise<void> {
+  for (let directory = stateDir; ; directory = path.dirname(directory)) {
+    try {
+      await rmdir(directory);
+    } catch (error: unknown) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return;
+      throw error;
+    }
+    if (directory === created || path.dirname(directory) === directory) return;
   }
 }
 
