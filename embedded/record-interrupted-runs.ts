@@ -3,7 +3,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { recordFailureStep } from '../pipeline/record-step.ts';
 import { startExecution, startNextQueued } from '../revisions/start-next-queued.ts';
-import { TERMINAL_STATUSES } from '../schemas/revision.ts';
+import { type RevisionStatus, TERMINAL_STATUSES } from '../schemas/revision.ts';
 import { ExecutionInputSchema } from '../schemas/state-payloads.ts';
 
 /** The error a run cut off by a stop of the embedded backend is recorded with. */
@@ -16,33 +16,72 @@ export const INTERRUPTED_ERROR = {
 export interface RecoveryReport {
   /** Revisions recorded FAILED because their run was cut off. */
   failed: Array<{ cluster: string; revision: number }>;
+  /**
+   * Revisions whose run was cut off after it had recorded its final status, which they keep
+   * (the execution stopped between Record Result's write and its exit). Absent when none.
+   */
+  finished?: RecordedRun[];
   /** Revisions moved to RUNNING whose execution never started; started now. */
   resumed: Array<{ cluster: string; revision: number }>;
   /** Queued revisions started because the lock was free (or held by a finished revision). */
   started: Array<{ cluster: string; revision: number }>;
 }
 
+/** What recording one cut-off run found and did, so callers report only what is true. */
+export interface RecordedRun {
+  cluster: string;
+  revision: number;
+  /** The revision's status once recorded: FAILED, or the final status it had already reached. */
+  status: RevisionStatus;
+  /** True when the revision had reached a final status before this call; it kept it. */
+  alreadyFinished: boolean;
+  /** True when this call released the cluster lock; false when the run had already freed it. */
+  releasedLock: boolean;
+}
+
 /**
  * Runs the workflow's own Record Failure step for each given run, so its revision ends FAILED
- * with `error`, the cluster lock is released and the next queued revision starts.
+ * with `error`, the cluster lock is released and the next queued revision starts. A revision that
+ * had already reached a final status keeps it; each result says which happened.
  */
 export async function recordRunsFailed(
   runs: ReadonlyArray<{ name: string; input: unknown }>,
   error: { Error: string; Cause: string },
   deps: Deps,
-): Promise<Array<{ cluster: string; revision: number }>> {
-  const recorded: Array<{ cluster: string; revision: number }> = [];
+): Promise<RecordedRun[]> {
+  const recorded: RecordedRun[] = [];
   for (const { name, input } of runs) {
     const parsed = ExecutionInputSchema.safeParse(input);
     if (!parsed.success) continue;
     const run = parsed.data;
-    await recordFailureStep({ ...run, step: 'record-failure', state: { ...run, error } }, deps);
-    logger.warn('interrupted run recorded as failed', {
-      execution_name: name,
-      cluster_name: run.cluster,
+    // Read before Record Failure runs: afterwards both answers describe its own work.
+    const [before, cluster] = await Promise.all([
+      deps.revisions.get(run.cluster, run.revision),
+      deps.revisions.getCluster(run.cluster),
+    ]);
+    const alreadyFinished = before !== undefined && TERMINAL_STATUSES.includes(before.status);
+    const result = await recordFailureStep(
+      { ...run, step: 'record-failure', state: { ...run, error } },
+      deps,
+    );
+    logger.warn(
+      alreadyFinished
+        ? 'interrupted run had already finished'
+        : 'interrupted run recorded as failed',
+      {
+        execution_name: name,
+        cluster_name: run.cluster,
+        revision: run.revision,
+        status: result.status,
+      },
+    );
+    recorded.push({
+      cluster: run.cluster,
       revision: run.revision,
+      status: result.status,
+      alreadyFinished,
+      releasedLock: cluster?.lock?.revision === run.revision,
     });
-    recorded.push({ cluster: run.cluster, revision: run.revision });
   }
 
   return recorded;
@@ -62,9 +101,17 @@ export async function recordInterruptedRuns(
   clusters: readonly string[] = [],
 ): Promise<RecoveryReport> {
   const report: RecoveryReport = { failed: [], resumed: [], started: [] };
-  report.failed.push(
-    ...(await recordRunsFailed(await workflow.takeInterrupted(), INTERRUPTED_ERROR, deps)),
-  );
+  const sortInto = (runs: RecordedRun[]) => {
+    for (const run of runs) {
+      if (!run.alreadyFinished) {
+        report.failed.push({ cluster: run.cluster, revision: run.revision });
+      } else {
+        report.finished ??= [];
+        report.finished.push(run);
+      }
+    }
+  };
+  sortInto(await recordRunsFailed(await workflow.takeInterrupted(), INTERRUPTED_ERROR, deps));
 
   for (const cluster of clusters) {
     for (const revision of await deps.revisions.list(cluster)) {
@@ -81,12 +128,12 @@ export async function recordInterruptedRuns(
       }
       if (execution.status === 'RUNNING') continue;
       const cause = `the execution ended ${execution.status} without recording a result; submit the file again`;
-      report.failed.push(
-        ...(await recordRunsFailed(
+      sortInto(
+        await recordRunsFailed(
           [{ name: execution.name, input: execution.input }],
           { Error: 'States.Aborted', Cause: cause },
           deps,
-        )),
+        ),
       );
     }
 
