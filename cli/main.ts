@@ -41,7 +41,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 
   const load = COMMANDS[command];
   if (load === undefined) {
-    io.err(`kube-aws: unknown command ${JSON.stringify(command)}; run kube-aws --help\n`);
+    io.err(`${await describeUnknownCommand(command)}\n`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -83,6 +83,18 @@ function takeGlobalOptions(argv: string[]): {
   }
 
   return { global, remaining: argv.slice(index) };
+}
+
+/** `unknown command "histroy"; did you mean history?`, else the hint to list the commands. */
+async function describeUnknownCommand(command: string): Promise<string> {
+  // Loaded here only: the key checks bring the config schema, which other paths may not need.
+  const { suggestKey } = await import('../cluster-config/check-keys.ts');
+  const suggestion = command.startsWith('-')
+    ? undefined
+    : suggestKey(command, Object.keys(COMMANDS));
+  const remedy = suggestion === undefined ? 'run kube-aws --help' : `did you mean ${suggestion}?`;
+
+  return `kube-aws: unknown command ${JSON.stringify(command)}; ${remedy}`;
 }
 
 function reportFailure(command: string, error: unknown, io: CliIo): number {

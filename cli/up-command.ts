@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
 import { ENV } from '../lib/env-names.ts';
-import type { ExecutionEvent } from '../ports/workflow.ts';
 import type { ValidationReport } from '../schemas/finding.ts';
-import type { Revision } from '../schemas/revision.ts';
+import { type Revision, TERMINAL_STATUSES } from '../schemas/revision.ts';
 import {
   type BackendSession,
   callApi,
@@ -12,7 +11,7 @@ import {
 } from './backend-session.ts';
 import { type CliIo, countOf, EXIT, InterruptedError, UsageError } from './cli-io.ts';
 import { describeChangePreview, summariseChanges } from './describe-change-preview.ts';
-import { followExecution } from './follow-execution.ts';
+import { followExecution, formatExecutionEvent } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
 
 const SUCCESSFUL = new Set(['PLANNED', 'APPLIED', 'NOOP']);
@@ -35,6 +34,7 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
   });
   if (positionals.length !== 1)
     throw new UsageError(`needs exactly one file (received ${positionals.length})`);
+  if (values.rotate !== undefined) checkRotateList(values.rotate);
   const input = await readInputFile(positionals[0]!, io);
 
   const started = Date.now();
@@ -80,28 +80,40 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
     let queuedSince: number | undefined;
     let lastNotice = 0;
     if (submitted.queuePosition !== undefined) {
-      io.out(
-        `queued at position ${submitted.queuePosition}: ${await describeLockHolder(session, submitted.cluster)}\n`,
-      );
-      queuedSince = Date.now();
-      lastNotice = queuedSince;
+      // The submit answer's position may be stale by now: the queue is read again.
+      const place = await readQueuePlace(session, submitted.cluster, submitted.revision);
+      io.out(`${describeQueuePlace(submitted.cluster, submitted.revision, place)}\n`);
+      if (place.queued) {
+        queuedSince = Date.now();
+        lastNotice = queuedSince;
+      }
     }
+    const leaveQueue = (status: string) => {
+      if (queuedSince === undefined) return;
+      const seconds = Math.round((Date.now() - queuedSince) / 1000);
+      io.out(`revision ${submitted.revision} left the queue after ${seconds} s: ${status}\n`);
+      queuedSince = undefined;
+    };
 
     const revision = await followExecution(session, {
       cluster: submitted.cluster,
       revision: submitted.revision,
       deadlineMs: FOLLOW_DEADLINE_MS,
-      onEvent: (event, events) => printEvent(event, events, io),
+      onEvent: (event, events) => {
+        // A history event means the run started: the revision was moved to RUNNING first.
+        leaveQueue('RUNNING');
+        for (const line of formatExecutionEvent(event, events)) io.out(line);
+      },
       onPoll: async (current) => {
         if (queuedSince === undefined) return;
         if (current.status !== 'QUEUED') {
-          io.out(
-            `revision ${current.revision} left the queue after ${Math.round((Date.now() - queuedSince) / 1000)} s: ${current.status}\n`,
-          );
-          queuedSince = undefined;
+          leaveQueue(current.status);
         } else if (Date.now() - lastNotice >= QUEUED_NOTICE_MS) {
           lastNotice = Date.now();
-          io.out(`still queued: ${await describeLockHolder(session, submitted.cluster)}\n`);
+          const place = await readQueuePlace(session, submitted.cluster, submitted.revision);
+          // The revision may have left the queue since this poll read it; the next poll says so.
+          if (place.queued)
+            io.out(`still ${describeQueuePlace(submitted.cluster, submitted.revision, place)}\n`);
         }
       },
       ...(interruptions === undefined ? {} : { signal: interruptions.signal }),
@@ -119,19 +131,79 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Who holds the cluster's lock, so a queued `up` says whom it waits for. */
-async function describeLockHolder(session: BackendSession, cluster: string): Promise<string> {
-  const answer = await callApi(session, 'GET', `/clusters/${encodeURIComponent(cluster)}`);
-  const holder = (answer.body as { lock?: { revision: number; expiresAt: string } } | undefined)
-    ?.lock;
-  if (answer.status !== 200 || holder === undefined) return 'waiting for the cluster lock';
+/** Where a submitted revision stands: still queued (with its place and the lock), or not. */
+export type QueuePlace =
+  | { queued: true; position: number; lock?: { revision: number; expiresAt: string } }
+  | { queued: false; status: string };
 
-  return `waiting for revision ${holder.revision} of cluster ${cluster}, which holds the lock (lease until ${holder.expiresAt})`;
+/** Reads the cluster's revisions and lock now and places `revision` in its queue. */
+async function readQueuePlace(
+  session: BackendSession,
+  cluster: string,
+  revision: number,
+): Promise<QueuePlace> {
+  const path = `/clusters/${encodeURIComponent(cluster)}`;
+  const [recordAnswer, listAnswer] = await Promise.all([
+    callApi(session, 'GET', path),
+    callApi(session, 'GET', `${path}/revisions`),
+  ]);
+  if (recordAnswer.status !== 200) throw new Error(describeApiError(recordAnswer));
+  if (listAnswer.status !== 200) throw new Error(describeApiError(listAnswer));
+  const lock = (recordAnswer.body as { lock?: { revision: number; expiresAt: string } }).lock;
+
+  return placeInQueue(revision, (listAnswer.body as { revisions: Revision[] }).revisions, lock);
+}
+
+/**
+ * The place of `revision` among the cluster's QUEUED revisions (1 runs next: they start oldest
+ * first), or its status when it is no longer queued.
+ */
+export function placeInQueue(
+  revision: number,
+  revisions: ReadonlyArray<Pick<Revision, 'revision' | 'status'>>,
+  lock: { revision: number; expiresAt: string } | undefined,
+): QueuePlace {
+  const own = revisions.find((candidate) => candidate.revision === revision);
+  if (own === undefined || own.status !== 'QUEUED' || lock?.revision === revision) {
+    // Holding the lock while still QUEUED: the start is between taking it and moving to RUNNING.
+    return {
+      queued: false,
+      status: own === undefined || own.status === 'QUEUED' ? 'RUNNING' : own.status,
+    };
+  }
+  const ahead = revisions.filter(
+    (candidate) => candidate.status === 'QUEUED' && candidate.revision < revision,
+  ).length;
+
+  return { queued: true, position: ahead + 1, ...(lock === undefined ? {} : { lock }) };
+}
+
+/** `queued at position 2: waiting for ...`, or that the revision left the queue at once. */
+export function describeQueuePlace(cluster: string, revision: number, place: QueuePlace): string {
+  if (!place.queued) return `revision ${revision} left the queue at once: ${place.status}`;
+
+  const waiting =
+    place.lock === undefined
+      ? 'waiting for the cluster lock'
+      : `waiting for revision ${place.lock.revision} of cluster ${cluster}, which holds the lock (lease until ${place.lock.expiresAt})`;
+
+  return `queued at position ${place.position}: ${waiting}`;
+}
+
+/** `--rotate` names at least one asset: an empty list would quietly rotate nothing. */
+function checkRotateList(rotate: string): void {
+  const names = rotate.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) {
+    throw new UsageError(
+      `--rotate must name at least one TLS asset, comma-separated with none empty (received ${JSON.stringify(rotate)}); pass e.g. --rotate apiserver,kubelet or --rotate all`,
+    );
+  }
 }
 
 /**
  * Ctrl-C, SIGTERM or a closed pipe: a run inside this process is aborted and recorded FAILED
- * (lock released); a run in a backend elsewhere goes on, and only the following stops.
+ * (lock released) unless it had already recorded its final status; a run in a backend elsewhere
+ * goes on, and only the following stops. The exit code follows the submitted revision's status.
  */
 async function reportInterruption(
   reason: string,
@@ -140,19 +212,15 @@ async function reportInterruption(
   io: CliIo,
 ): Promise<number> {
   if (session.interrupt !== undefined) {
-    const recorded = await session.interrupt(
+    const recorded: InterruptedRun[] = await session.interrupt(
       `interrupted (${reason}) while kube-aws up ran it in-process; submit the file again`,
     );
-    const names = recorded.map(
-      ({ cluster, revision }) => `revision ${revision} of cluster ${cluster}`,
-    );
-    io.err(
-      names.length === 0
-        ? `kube-aws up: interrupted (${reason}); no run was in progress\n`
-        : `kube-aws up: interrupted (${reason}); ${names.join(', ')} recorded FAILED (interrupted) and the cluster lock released\n`,
-    );
+    const own =
+      submitted === undefined ? undefined : await readOwnRun(session, submitted, recorded);
+    const { message, code } = describeInterruptedRuns(reason, recorded, own);
+    io.err(message);
 
-    return EXIT.failed;
+    return code;
   }
   const what =
     submitted === undefined
@@ -163,22 +231,66 @@ async function reportInterruption(
   return EXIT.failed;
 }
 
-function printEvent(event: ExecutionEvent, events: readonly ExecutionEvent[], io: CliIo): void {
-  const state = event.state ?? '';
-  if (event.type === 'StateExited') {
-    const entered = events.findLast(
-      (candidate) => candidate.type === 'StateEntered' && candidate.state === state,
-    );
-    const seconds =
-      entered === undefined
-        ? 0
-        : (Date.parse(event.timestamp) - Date.parse(entered.timestamp)) / 1000;
-    io.out(`  ${state.padEnd(18)} succeeded  ${seconds.toFixed(2)}s\n`);
-  } else if (event.type === 'StateFailed') {
-    io.out(`  ${state.padEnd(18)} failed     ${event.error ?? 'Error'}: ${event.cause ?? ''}\n`);
-  } else if (event.type === 'StateRetried') {
-    io.out(`  ${state.padEnd(18)} retrying   ${event.cause ?? ''}\n`);
-  }
+/**
+ * One run the backend's interrupt handled. Its results carry what the store holds now (the
+ * embedded backend's `recordRunsFailed`); the fields are optional because the session's type
+ * promises only the names.
+ */
+export interface InterruptedRun {
+  cluster: string;
+  revision: number;
+  status?: string;
+  alreadyFinished?: boolean;
+  releasedLock?: boolean;
+}
+
+/** The submitted revision's run: from the interrupt's results, else as the API reads it now. */
+async function readOwnRun(
+  session: BackendSession,
+  submitted: { cluster: string; revision: number },
+  recorded: readonly InterruptedRun[],
+): Promise<InterruptedRun | undefined> {
+  const found = recorded.find(
+    (run) => run.cluster === submitted.cluster && run.revision === submitted.revision,
+  );
+  if (found !== undefined) return found;
+  const answer = await callApi(
+    session,
+    'GET',
+    `/clusters/${encodeURIComponent(submitted.cluster)}/revisions/${submitted.revision}`,
+  );
+  if (answer.status !== 200) return undefined;
+  const status = (answer.body as Revision).status;
+
+  return { ...submitted, status, alreadyFinished: TERMINAL_STATUSES.includes(status) };
+}
+
+/**
+ * The interruption line, saying for each run what the store holds: recorded FAILED now, or the
+ * final status it had reached before; a lock release is named only when this stop made it.
+ */
+export function describeInterruptedRuns(
+  reason: string,
+  recorded: readonly InterruptedRun[],
+  own: InterruptedRun | undefined,
+): { message: string; code: number } {
+  const runs = [...recorded];
+  if (own !== undefined && own.alreadyFinished === true && !runs.includes(own)) runs.push(own);
+  const parts = runs.map((run) => {
+    const name = `revision ${run.revision} of cluster ${run.cluster}`;
+    if (run.alreadyFinished === true) return `${name} had already finished: ${run.status}`;
+
+    return run.releasedLock === false
+      ? `${name} recorded FAILED (interrupted)`
+      : `${name} recorded FAILED (interrupted) and the cluster lock released`;
+  });
+  const message =
+    parts.length === 0
+      ? `kube-aws up: interrupted (${reason}); no run was in progress\n`
+      : `kube-aws up: interrupted (${reason}); ${parts.join(', ')}\n`;
+  const finished = own?.alreadyFinished === true && SUCCESSFUL.has(own.status ?? '');
+
+  return { message, code: finished ? EXIT.ok : EXIT.failed };
 }
 
 function printOutcome(revision: Revision, seconds: number, verbose: boolean, io: CliIo): void {

@@ -48,10 +48,14 @@ duration). Talks to the running backend (npm start) when there is one or --api i
 otherwise runs the embedded backend in this process on the same state directory.
 
   --rotate NAMES     re-issue these TLS assets (comma-separated, e.g. apiserver,kubelet,
-                     or all); recorded on the revision. Nothing rotates without it.
+                     or all); recorded on the revision. Nothing rotates without it; an
+                     empty list is a usage error.
   --allow-replace    let this revision replace controllers and etcd volumes, which the
                      stack policy otherwise denies.
   --verbose          print the full change preview, not only the counts by action.
+A failed attempt that is retried prints "retrying" with its error; a state whose error was
+caught prints "failed". Ctrl-C of a run in this process records it FAILED (interrupted), unless
+it had already recorded its final status, which it keeps and the command names.
 Exit 0 when the revision ends PLANNED, APPLIED or NOOP, 1 otherwise, 2 for usage errors.
 `,
   history: `Usage: kube-aws history <clusterName> [--api URL] [--format text|json] [--state-dir DIR]

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { formatExecutionEvent } from '../../../cli/follow-execution.ts';
+import type { ExecutionEvent } from '../../../ports/workflow.ts';
+
+/** Every line `up` prints for a whole history, fed one event at a time as the follow does. */
+function printHistory(events: readonly ExecutionEvent[]): string {
+  return events
+    .flatMap((event, index) => formatExecutionEvent(event, events.slice(0, index + 1)))
+    .join('');
+}
+
+const at = (seconds: number) => new Date(Date.UTC(2026, 11, 4, 12, 0, seconds)).toISOString();
+const DEPENDENCY = 'S3 answered 503 SlowDown (received PutObject)';
+const TWO_FINDINGS =
+  'cluster.yaml is invalid: hostedZoneId Z123 does not exist in the account (and 1 more)';
+
+describe('formatExecutionEvent', () => {
+  it('prints a state that exits without failing as succeeded with its duration', () => {
+    const events: ExecutionEvent[] = [
+      { type: 'ExecutionStarted', timestamp: at(0) },
+      { type: 'StateEntered', timestamp: at(0), state: 'Render Stack' },
+      { type: 'StateExited', timestamp: at(2), state: 'Render Stack' },
+    ];
+
+    expect(printHistory(events)).toBe('  Render Stack       succeeded  2.00s\n');
+  });
+
+  it('prints each retried attempt of the local runner once as retrying, then the success', () => {
+    // The order aws-local-stepfunctions writes: a failure, then (after the backoff) its retry.
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Start Apply' },
+      {
+        type: 'StateFailed',
+        timestamp: at(1),
+        state: 'Start Apply',
+        error: 'DependencyError',
+        cause: DEPENDENCY,
+      },
+      { type: 'StateRetried', timestamp: at(3), state: 'Start Apply', cause: 'retry attempt 1' },
+      {
+        type: 'StateFailed',
+        timestamp: at(4),
+        state: 'Start Apply',
+        error: 'DependencyError',
+        cause: 'timed out',
+      },
+      { type: 'StateRetried', timestamp: at(8), state: 'Start Apply', cause: 'retry attempt 2' },
+      { type: 'StateExited', timestamp: at(9), state: 'Start Apply' },
+    ];
+
+    expect(printHistory(events)).toBe(
+      [
+        `  Start Apply        retrying   attempt 1 failed: DependencyError: ${DEPENDENCY}\n`,
+        '  Start Apply        retrying   attempt 2 failed: DependencyError: timed out\n',
+        '  Start Apply        succeeded  9.00s\n',
+      ].join(''),
+    );
+  });
+
+  it('prints a state whose error was caught as failed, never succeeded, then Record Failure', () => {
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Start Apply' },
+      {
+        type: 'StateFailed',
+        timestamp: at(1),
+        state: 'Start Apply',
+        error: 'DependencyError',
+        cause: DEPENDENCY,
+      },
+      { type: 'StateRetried', timestamp: at(2), state: 'Start Apply', cause: 'retry attempt 1' },
+      {
+        type: 'StateFailed',
+        timestamp: at(3),
+        state: 'Start Apply',
+        error: 'DependencyError',
+        cause: DEPENDENCY,
+      },
+      {
+        type: 'StateCaught',
+        timestamp: at(3),
+        state: 'Start Apply',
+        cause: 'caught, next Record Failure',
+      },
+      { type: 'StateExited', timestamp: at(3), state: 'Start Apply' },
+      { type: 'StateEntered', timestamp: at(3), state: 'Record Failure' },
+      { type: 'StateExited', timestamp: at(4), state: 'Record Failure' },
+    ];
+
+    expect(printHistory(events)).toBe(
+      [
+        `  Start Apply        retrying   attempt 1 failed: DependencyError: ${DEPENDENCY}\n`,
+        `  Start Apply        failed     DependencyError: ${DEPENDENCY}\n`,
+        '  Record Failure     succeeded  1.00s\n',
+      ].join(''),
+    );
+  });
+
+  it('reads a Step Functions history: a repeated failure is a retry, a failed exit a catch', () => {
+    // Step Functions has no retry or catch events: a failed task is followed by its next
+    // attempt's failure, or directly by the state's exit towards the Catch target.
+    const lambdaCause = JSON.stringify({
+      errorType: 'ValidationError',
+      errorMessage: TWO_FINDINGS,
+      trace: ['at validateStep'],
+    });
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Validate Cluster' },
+      {
+        type: 'StateFailed',
+        timestamp: at(0),
+        state: 'Validate Cluster',
+        error: 'DependencyError',
+        cause: DEPENDENCY,
+      },
+      {
+        type: 'StateFailed',
+        timestamp: at(1),
+        state: 'Validate Cluster',
+        error: 'ValidationError',
+        cause: lambdaCause,
+      },
+      { type: 'StateExited', timestamp: at(1), state: 'Validate Cluster' },
+      { type: 'StateEntered', timestamp: at(1), state: 'Record Failure' },
+    ];
+
+    expect(printHistory(events)).toBe(
+      [
+        `  Validate Cluster   retrying   attempt 1 failed: DependencyError: ${DEPENDENCY}\n`,
+        `  Validate Cluster   failed     ValidationError: ${TWO_FINDINGS}\n`,
+      ].join(''),
+    );
+  });
+
+  it('prints every finding of a message of several lines on its own line', () => {
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Validate Cluster' },
+      {
+        type: 'StateFailed',
+        timestamp: at(0),
+        state: 'Validate Cluster',
+        error: 'ValidationError',
+        cause: 'cluster.yaml is invalid: 2 errors\ncluster.yaml:3:1: a\ncluster.yaml:9:5: b',
+      },
+      {
+        type: 'StateCaught',
+        timestamp: at(0),
+        state: 'Validate Cluster',
+        cause: 'caught, next Record Failure',
+      },
+    ];
+
+    expect(printHistory(events)).toBe(
+      [
+        '  Validate Cluster   failed     ValidationError: cluster.yaml is invalid: 2 errors\n',
+        '    cluster.yaml:3:1: a\n',
+        '    cluster.yaml:9:5: b\n',
+      ].join(''),
+    );
+  });
+
+  it('prints a failure followed directly by the Catch target as failed', () => {
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Start Apply' },
+      {
+        type: 'StateFailed',
+        timestamp: at(1),
+        state: 'Start Apply',
+        error: 'DependencyError',
+        cause: DEPENDENCY,
+      },
+      { type: 'StateEntered', timestamp: at(1), state: 'Record Failure' },
+    ];
+
+    expect(printHistory(events)).toBe(
+      `  Start Apply        failed     DependencyError: ${DEPENDENCY}\n`,
+    );
+  });
+
+  it('prints an uncaught last failure as failed when the execution fails', () => {
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Record Failure' },
+      {
+        type: 'StateFailed',
+        timestamp: at(1),
+        state: 'Record Failure',
+        error: 'InvariantError',
+        cause: 'boom',
+      },
+      { type: 'ExecutionFailed', timestamp: at(1), error: 'InvariantError', cause: 'boom' },
+    ];
+
+    expect(printHistory(events)).toBe('  Record Failure     failed     InvariantError: boom\n');
+  });
+
+  it('prints nothing for a state cut off by an abort before it exited', () => {
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Record Result' },
+      { type: 'ExecutionAborted', timestamp: at(1) },
+    ];
+
+    expect(printHistory(events)).toBe('');
+  });
+});
