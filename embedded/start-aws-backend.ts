@@ -6,7 +6,9 @@ import { ENV } from '../lib/env-names.ts';
 import { type RuntimeConfig, readRuntimeConfig } from '../lib/runtime-config.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { runTask } from '../pipeline/run-task.ts';
-import { recordRunsFailed } from './record-interrupted-runs.ts';
+import { createStackStatusReader, type ReadStackStatus } from './read-stack-status.ts';
+import { type RecoveryReport, recordRunsFailed } from './record-interrupted-runs.ts';
+import { recoverAwsRuns } from './recover-aws-runs.ts';
 import { startApiServer } from './start-api-server.ts';
 import { lockStateDir } from './state-dir-lock.ts';
 
@@ -38,6 +40,11 @@ export interface AwsBackend {
   deps: Deps;
   workflow: LocalWorkflow;
   config: Readonly<RuntimeConfig>;
+  /**
+   * What the start recovered from a previous process that stopped mid-run, the same report the
+   * embedded backend gives; empty for a read-only backend, which neither locks nor recovers.
+   */
+  recovery: RecoveryReport;
   waitForIdle(): Promise<void>;
   interrupt(cause: string): Promise<Array<{ cluster: string; revision: number }>>;
   stop(): Promise<void>;
@@ -62,6 +69,10 @@ export async function startAwsBackend(options: {
    * dir is neither created nor locked, and runs are never started here.
    */
   readOnly?: boolean;
+  /** Milliseconds the Wait state pauses (tests); the definition's back-off otherwise. */
+  waitOverrideMs?: number;
+  /** How recovery reads a stack's status (tests); CloudFormation otherwise. */
+  readStackStatus?: ReadStackStatus;
 }): Promise<AwsBackend> {
   const readOnly = options.readOnly === true;
   const created = readOnly
@@ -72,6 +83,7 @@ export async function startAwsBackend(options: {
   const workflow: LocalWorkflow = new LocalWorkflow({
     stateDir: options.stateDir,
     runTask: (input) => runTask(input, deps),
+    ...(options.waitOverrideMs === undefined ? {} : { waitOverrideMs: options.waitOverrideMs }),
   });
   if (readOnly) workflow.deferNewStarts();
   const deps: Deps = {
@@ -86,9 +98,21 @@ export async function startAwsBackend(options: {
     }
   };
   let api: Awaited<ReturnType<typeof startApiServer>>;
+  let recovery: RecoveryReport = { failed: [], resumed: [], started: [] };
   try {
+    // A reader holds no lock on the state dir, so a run it found RUNNING may be live elsewhere.
+    if (!readOnly) {
+      recovery = await recoverAwsRuns(
+        workflow,
+        deps,
+        options.readStackStatus ?? createStackStatusReader(options.config),
+      );
+    }
     api = await startApiServer({ port: options.apiPort, deps });
   } catch (error: unknown) {
+    // A queued run recovery started must not outlive the clients it uses.
+    workflow.deferNewStarts();
+    await workflow.abortRunning();
     destroyClients();
     await unlock();
     if (created !== undefined) await rm(created, { recursive: true, force: true });
@@ -100,6 +124,7 @@ export async function startAwsBackend(options: {
     deps,
     workflow,
     config: options.config,
+    recovery,
     waitForIdle: () => workflow.waitForIdle(),
     interrupt: async (cause) => {
       workflow.deferNewStarts();
