@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
 import { readLiveBackend, removeBackendFile, writeBackendFile } from '../embedded/backend-file.ts';
 import { describeEmbeddedBackend } from '../embedded/describe-embedded-backend.ts';
+import { describeRuns, listRunsInProgress } from '../embedded/list-local-runs.ts';
 import {
   describeAwsMode,
   readAwsModeConfig,
@@ -65,19 +67,70 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
 
   // After the banner: the first submission then runs as fast as every later one.
   setImmediate(() => backend.warmUp());
-  const signal = await waitForStopSignal();
-  io.out(`received ${signal}; finishing runs in progress and stopping\n`);
-  await backend.stop();
+  const code = await stopOnSignals(backend, io);
   await removeBackendFile(stateDir);
   io.out('stopped\n');
 
-  return EXIT.ok;
+  return code;
 }
 
+/** What the signal handling needs of either backend. */
+interface StoppableBackend {
+  workflow: LocalWorkflow;
+  waitForIdle(): Promise<void>;
+  interrupt(cause: string): Promise<Array<{ cluster: string; revision: number }>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Stops the backend at the first SIGINT or SIGTERM once the runs in progress have finished, and
+ * names them; a second signal stops at once, recording them FAILED (interrupted) with their locks
+ * released, so nothing stays RUNNING behind the process. Exit 1 after a second signal.
+ */
+async function stopOnSignals(backend: StoppableBackend, io: CliIo): Promise<number> {
+  const signal = await waitForStopSignal();
+  // Listening again at once: a signal with no listener would end the process with no record.
+  const second = waitForStopSignal();
+  // A run started now could not finish before the stop; the next start runs it instead.
+  backend.workflow.deferNewStarts();
+  io.out(`received ${signal}; finishing runs in progress and stopping\n`);
+  const runs = await listRunsInProgress(backend.workflow);
+  if (runs.length > 0) {
+    const them = runs.length === 1 ? 'it' : 'them';
+    io.out(
+      `waiting for ${describeRuns(runs)} to finish; press Ctrl-C again to stop now and record ${them} FAILED (interrupted)\n`,
+    );
+  }
+  // Interrupting needs the backend's clients, so the stop starts only after it has recorded.
+  const outcome = await Promise.race([backend.waitForIdle().then(() => undefined), second]);
+  if (outcome === undefined) {
+    await backend.stop();
+
+    return EXIT.ok;
+  }
+  const recorded = await backend.interrupt(
+    `interrupted (second ${outcome}) while kube-aws serve was stopping; submit the file again`,
+  );
+  io.out(
+    recorded.length === 0
+      ? `received ${outcome} again; no run was in progress\n`
+      : `received ${outcome} again; ${describeRuns(recorded)} recorded FAILED (interrupted) and the cluster lock released\n`,
+  );
+  await backend.stop();
+
+  return EXIT.failed;
+}
+
+/** The next SIGINT or SIGTERM; both listeners go once either arrives. */
 function waitForStopSignal(): Promise<NodeJS.Signals> {
   return new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 
@@ -101,12 +154,10 @@ Submit over HTTP:
 
 Stop with Ctrl-C.
 `);
-  const signal = await waitForStopSignal();
-  io.out(`received ${signal}; finishing runs in progress and stopping\n`);
-  await backend.stop();
+  const code = await stopOnSignals(backend, io);
   io.out('stopped\n');
 
-  return EXIT.ok;
+  return code;
 }
 
 function readPort(flag: string, text: string | undefined): number {
