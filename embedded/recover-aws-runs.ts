@@ -21,8 +21,9 @@ import {
  * execution at its first state, so resuming would re-run the whole revision and call
  * CloudFormation again while the stack is busy; and the process was stopped by its user (or
  * killed), so quietly running a poll of up to two hours inside the next `up` for another file
- * would surprise them. The cause names the stack, so they can watch it settle in CloudFormation
- * and then submit again; the record never claims an outcome nobody observed.
+ * would surprise them. Releasing the lock is safe: the next revision's Start Apply finds the
+ * stack busy and waits for it to settle before making its own change set. The cause names the
+ * stack, so the user can watch it settle; the record never claims an outcome nobody observed.
  *
  * The caller holds the state dir's lock, so no other process runs any of these executions.
  */
