@@ -17,11 +17,10 @@ import {
  * from the executions on disk. A cut-off run is recorded FAILED (interrupted) first, with a cause
  * that says what its stack is doing now.
  *
- * Why FAILED and not a resumed poll of a stack still changing: the in-process runner starts an
- * execution at its first state, so resuming would re-run the whole revision and call
- * CloudFormation again while the stack is busy; and the process was stopped by its user (or
- * killed), so quietly running a poll of up to two hours inside the next `up` for another file
- * would surprise them. Releasing the lock is safe: the next revision's Start Apply finds the
+ * Why FAILED and not a resumed poll of a stack still changing: the in-process runner cannot
+ * start an execution at Wait For Stack, so resuming would mean a second execution of the whole
+ * revision under a new name; and the process was stopped by its user (or killed), so quietly
+ * running a poll of up to two hours inside the next `up`, for another file, would surprise them. Releasing the lock is safe: the next revision's Start Apply finds the
  * stack busy and waits for it to settle before making its own change set. The cause names the
  * stack, so the user can watch it settle; the record never claims an outcome nobody observed.
  *
