@@ -2,7 +2,13 @@
  * The closed set of errors the product raises. `name` is what Step Functions `Retry` and `Catch`
  * match on, `code` is stable for scripts, `status` is the HTTP answer at the API edge.
  */
-export type ErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT' | 'DEPENDENCY' | 'INVARIANT';
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'DEPENDENCY'
+  | 'INTEGRITY'
+  | 'INVARIANT';
 
 abstract class KubeAwsError extends Error {
   abstract readonly code: ErrorCode;
@@ -43,6 +49,18 @@ export class DependencyError extends KubeAwsError {
   readonly status = 502;
 }
 
+/**
+ * A stored artefact does not match what the revision table recorded for it: it was changed
+ * outside the product (tampering, or a copy from elsewhere). Not the submitter's input, not a
+ * transient fault a retry could cure, and not our bug; the message names the object and the check
+ * that failed, and the remedy (re-issue the named assets, or submit again to rewrite the object).
+ */
+export class IntegrityError extends KubeAwsError {
+  override readonly name = 'IntegrityError';
+  readonly code = 'INTEGRITY';
+  readonly status = 500;
+}
+
 /** Our own bug: an invariant did not hold. */
 export class InvariantError extends KubeAwsError {
   override readonly name = 'InvariantError';
@@ -55,6 +73,7 @@ export type ProductError =
   | NotFoundError
   | ConflictError
   | DependencyError
+  | IntegrityError
   | InvariantError;
 
 export function isProductError(error: unknown): error is ProductError {

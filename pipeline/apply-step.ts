@@ -1,7 +1,8 @@
 import * as z from 'zod';
-import { InvariantError, NotFoundError } from '../lib/errors.ts';
+import { InvariantError } from '../lib/errors.ts';
 import { canonicalJson } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
+import { readVerifiedText } from '../lib/read-verified-object.ts';
 import { readJsonObject } from '../pki/asset-manifest.ts';
 import type { ApplyProgress, ApplyRequest, ChangeSummaryEntry } from '../ports/stack-deployer.ts';
 import { ClusterConfigSchema } from '../schemas/cluster-config.ts';
@@ -99,7 +100,7 @@ async function buildApplyRequest(input: TaskInput, deps: Deps): Promise<ApplyReq
   // Independent reads, made together.
   const [config, templateBody, record, previousTemplateBody] = await Promise.all([
     readJsonObject(deps.artifacts, configKey, ClusterConfigSchema),
-    readText(deps, render.templateKey),
+    readVerifiedText(deps.artifacts, render.templateKey, render.templateSha256),
     deps.revisions.get(cluster, revision),
     readLastAppliedTemplate(cluster, deps),
   ]);
@@ -125,19 +126,10 @@ async function buildApplyRequest(input: TaskInput, deps: Deps): Promise<ApplyReq
 async function readLastAppliedTemplate(cluster: string, deps: Deps): Promise<string | undefined> {
   const lastApplied = (await deps.revisions.getCluster(cluster))?.lastApplied;
   if (lastApplied === undefined) return undefined;
-  const templateKey = (await deps.revisions.get(cluster, lastApplied))?.templateKey;
-  if (templateKey === undefined) return undefined;
+  const record = await deps.revisions.get(cluster, lastApplied);
+  if (record?.templateKey === undefined || record.templateSha256 === undefined) return undefined;
 
-  return readText(deps, templateKey);
-}
-
-async function readText(deps: Deps, key: string): Promise<string> {
-  const body = await deps.artifacts.get(key);
-  if (body === undefined) {
-    throw new NotFoundError(`${key} does not exist in the artefacts store (received no object)`);
-  }
-
-  return Buffer.from(body).toString('utf8');
+  return readVerifiedText(deps.artifacts, record.templateKey, record.templateSha256);
 }
 
 async function attachConfigKeys(

@@ -1,16 +1,19 @@
 import { artifactKeys } from '../lib/artifact-keys.ts';
-import { InvariantError } from '../lib/errors.ts';
+import { IntegrityError, InvariantError } from '../lib/errors.ts';
 import { canonicalJson, sha256Hex } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
 import { ASSET_CATALOGUE, type NodeFile } from '../pki/asset-catalogue.ts';
 import {
+  type AssetManifest,
   AssetManifestSchema,
   type LatestAssetsPointer,
   LatestAssetsPointerSchema,
   type ManifestAsset,
+  parseJsonObject,
   readJsonObject,
   readOptionalJsonObject,
 } from '../pki/asset-manifest.ts';
+import { checkManifestHash, checkReusedAssets } from '../pki/verify-asset-manifest.ts';
 import type { KeyService } from '../ports/key-service.ts';
 import {
   backendEncryptionContext,
@@ -34,13 +37,14 @@ export async function encryptStep(input: TaskInput, deps: Deps): Promise<Encrypt
   if (manifestKey === undefined) {
     throw new InvariantError('state.assets.manifestKey must be set before encrypt (received none)');
   }
-  const manifest = await readJsonObject(deps.artifacts, manifestKey, AssetManifestSchema);
+  const { manifest, rotateAll } = await loadCurrentManifest(deps, input, manifestKey);
   const latest = await readOptionalJsonObject(
     deps.artifacts,
     artifactKeys.latestAssets(cluster),
     LatestAssetsPointerSchema,
   );
-  const earlier = await loadNodeCiphertexts(deps, latest);
+  // After a full rotation no key is the same, so nothing earlier is read (or needs to be intact).
+  const earlier = rotateAll ? new Map() : await loadNodeCiphertexts(deps, cluster, latest);
   const byName = new Map(manifest.assets.map((asset) => [asset.name, asset]));
 
   const assets: NodeAsset[] = [];
@@ -78,7 +82,11 @@ export async function encryptStep(input: TaskInput, deps: Deps): Promise<Encrypt
 
   const bundle: NodeAssets = { cluster, keyId: deps.keys.keyId, assets };
   const nodeAssetsKey = artifactKeys.nodeAssets(cluster, revision);
-  await deps.artifacts.put(nodeAssetsKey, canonicalJson(bundle, 2), 'application/json');
+  const body = canonicalJson(bundle, 2);
+  const nodeAssetsSha256 = sha256Hex(body);
+  await deps.artifacts.put(nodeAssetsKey, body, 'application/json');
+  // Recorded before the pointer moves, so a bundle the pointer names always has its hash on record.
+  await deps.revisions.update(cluster, revision, { nodeAssetsSha256 });
   // A late retry of an older revision must not move the pointer back past a newer bundle.
   if (latest === undefined || latest.revision <= revision) {
     const pointer: LatestAssetsPointer = { revision, manifestKey, nodeAssetsKey };
@@ -95,7 +103,7 @@ export async function encryptStep(input: TaskInput, deps: Deps): Promise<Encrypt
     reused_count: reused.length,
   });
 
-  return { nodeAssetsKey, encrypted, reused };
+  return { nodeAssetsKey, nodeAssetsSha256, encrypted, reused };
 }
 
 function describePublicFile(entry: ManifestAsset, file: NodeFile): NodeAsset {
@@ -125,15 +133,79 @@ async function sealForNodes(keys: KeyService, cluster: string, entry: ManifestAs
 }
 
 /**
+ * This revision's manifest, as Generate Assets wrote it: under this revision's key, and with every
+ * entry self-consistent and carrying the fingerprint recorded on the revision. A manifest changed
+ * in between could otherwise pair a key with someone else's certificate.
+ */
+async function loadCurrentManifest(
+  deps: Deps,
+  input: TaskInput,
+  manifestKey: string,
+): Promise<{ manifest: AssetManifest; rotateAll: boolean }> {
+  const { cluster, revision } = input;
+  const expectedKey = artifactKeys.assetManifest(cluster, revision);
+  if (manifestKey !== expectedKey) {
+    throw new InvariantError(
+      `state.assets.manifestKey must be ${expectedKey} (received ${manifestKey})`,
+    );
+  }
+  const [body, record] = await Promise.all([
+    deps.artifacts.get(manifestKey),
+    deps.revisions.get(cluster, revision),
+  ]);
+  if (body === undefined) {
+    throw new InvariantError(
+      `${manifestKey} must exist in the artefacts store (received no object)`,
+    );
+  }
+  const manifest = parseJsonObject(manifestKey, body, AssetManifestSchema);
+  const remedy = 'submit the cluster again to generate it afresh';
+  if (manifest.cluster !== cluster || manifest.revision !== revision) {
+    throw new IntegrityError(
+      `${manifestKey} must be the manifest of revision ${revision} of cluster ${cluster} ` +
+        `(received revision ${manifest.revision} of cluster ${manifest.cluster}); ${remedy}`,
+    );
+  }
+  checkReusedAssets({
+    manifestKey,
+    manifest,
+    names: ASSET_CATALOGUE.map((spec) => spec.name),
+    recorded: record?.assetFingerprints ?? {},
+  });
+  checkManifestHash({ manifestKey, sha256: sha256Hex(body), record, remedy });
+
+  return { manifest, rotateAll: record?.rotate?.includes('all') === true };
+}
+
+/**
  * Private-key entries of the newest node bundle, by node path; empty on a first run or when the
- * key service's key changed (instances may decrypt only under the current key).
+ * key service's key changed (instances may decrypt only under the current key). The bundle is
+ * used only when it is this cluster's bundle of the pointer's revision with the hash that revision
+ * recorded, so a rewritten bundle cannot hand this revision ciphertext of some other key.
  */
 async function loadNodeCiphertexts(
   deps: Deps,
+  cluster: string,
   latest: LatestAssetsPointer | undefined,
 ): Promise<Map<string, NodeAsset>> {
   if (latest === undefined) return new Map();
-  const bundle = await readJsonObject(deps.artifacts, latest.nodeAssetsKey, NodeAssetsSchema);
+  const pointerKey = artifactKeys.latestAssets(cluster);
+  const expectedKey = artifactKeys.nodeAssets(cluster, latest.revision);
+  if (latest.nodeAssetsKey !== expectedKey) {
+    throw new IntegrityError(
+      `${pointerKey} nodeAssetsKey must be ${expectedKey}, the bundle of its revision ` +
+        `${latest.revision} (received ${latest.nodeAssetsKey}); restore ${pointerKey} or ` +
+        're-issue every asset with up --rotate all',
+    );
+  }
+  const record = await deps.revisions.get(cluster, latest.revision);
+  const bundle = await readEarlierBundle(deps, expectedKey, record?.nodeAssetsSha256);
+  if (bundle.cluster !== cluster) {
+    throw new IntegrityError(
+      `${expectedKey} cluster must be ${cluster} (received ${bundle.cluster}); ` +
+        `restore ${pointerKey} or re-issue every asset with up --rotate all`,
+    );
+  }
   if (bundle.keyId !== deps.keys.keyId) return new Map();
 
   return new Map(
@@ -141,4 +213,31 @@ async function loadNodeCiphertexts(
       .filter((asset) => asset.kind === 'private-key')
       .map((asset) => [asset.path, asset]),
   );
+}
+
+/**
+ * A bundle written before revisions recorded its hash cannot be checked; its ciphertext is bound
+ * to this cluster and asset by the encryption context, so it is still reused, with a warning.
+ */
+async function readEarlierBundle(
+  deps: Deps,
+  key: string,
+  sha256: string | undefined,
+): Promise<NodeAssets> {
+  if (sha256 === undefined) {
+    logger.warn('earlier node bundle has no recorded hash', { node_assets_key: key });
+
+    return readJsonObject(deps.artifacts, key, NodeAssetsSchema);
+  }
+  // One read: the bytes hashed are the bytes parsed.
+  const body = await deps.artifacts.get(key);
+  const actual = body === undefined ? 'no object' : sha256Hex(body);
+  if (body === undefined || actual !== sha256) {
+    throw new IntegrityError(
+      `${key} must have the recorded sha256 ${sha256} (received ${actual}); ` +
+        'the bundle was changed outside the product: re-issue every asset with up --rotate all',
+    );
+  }
+
+  return parseJsonObject(key, body, NodeAssetsSchema);
 }

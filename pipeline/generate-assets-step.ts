@@ -1,18 +1,25 @@
 import { artifactKeys } from '../lib/artifact-keys.ts';
-import { InvariantError } from '../lib/errors.ts';
-import { canonicalJson } from '../lib/hash.ts';
+import { IntegrityError, InvariantError } from '../lib/errors.ts';
+import { canonicalJson, sha256Hex } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
 import {
   type AssetManifest,
   AssetManifestSchema,
   LatestAssetsPointerSchema,
   type ManifestAsset,
-  readJsonObject,
+  parseJsonObject,
   readOptionalJsonObject,
 } from '../pki/asset-manifest.ts';
 import { buildAssetEntries } from '../pki/build-asset-entries.ts';
 import { planAssetChanges } from '../pki/plan-asset-changes.ts';
+import {
+  checkManifestHash,
+  checkManifestOrigin,
+  checkPointerKey,
+  checkReusedAssets,
+} from '../pki/verify-asset-manifest.ts';
 import type { ClusterConfig } from '../schemas/cluster-config.ts';
+import type { Revision } from '../schemas/revision.ts';
 import type { AssetsResult, TaskInput } from '../schemas/state-payloads.ts';
 import type { Deps } from './deps.ts';
 import { loadConfig } from './validate-step.ts';
@@ -31,15 +38,27 @@ export async function generateAssetsStep(input: TaskInput, deps: Deps): Promise<
       `revision ${revision} of cluster ${cluster} must exist (received none)`,
     );
   }
-  const previous = await loadLatestManifest(deps, cluster);
+  const rotate = record.rotate ?? [];
+  const previous = await loadLatestManifest(deps, cluster, rotate.includes('all'));
   const now = deps.now();
 
   const decisions = planAssetChanges({
     config,
-    previous: previous?.assets ?? [],
-    rotate: record.rotate ?? [],
+    previous: previous?.manifest.assets ?? [],
+    rotate,
     now,
   });
+  if (previous !== undefined) {
+    checkReusedAssets({
+      ...previous,
+      names: decisions.filter((decision) => decision.action === 'reuse').map((d) => d.spec.name),
+    });
+    checkManifestHash({
+      ...previous,
+      remedy:
+        'the manifest was changed outside the product: re-issue every asset with up --rotate all',
+    });
+  }
   const assets = await buildAssetEntries({
     cluster,
     revision,
@@ -57,9 +76,12 @@ export async function generateAssetsStep(input: TaskInput, deps: Deps): Promise<
     assets,
   };
   const manifestKey = artifactKeys.assetManifest(cluster, revision);
-  await deps.artifacts.put(manifestKey, canonicalJson(manifest, 2), 'application/json');
+  const body = canonicalJson(manifest, 2);
+  await deps.artifacts.put(manifestKey, body, 'application/json');
+  // What a later run checks this manifest against before it reuses anything of it.
   await deps.revisions.update(cluster, revision, {
     assetFingerprints: Object.fromEntries(assets.map((asset) => [asset.name, asset.fingerprint])),
+    assetManifestSha256: sha256Hex(body),
   });
 
   const issued = namesWhere(assets, 'issued');
@@ -91,13 +113,59 @@ async function loadValidatedConfig(input: TaskInput, deps: Deps): Promise<Cluste
   return loadConfig(deps, configKey);
 }
 
-async function loadLatestManifest(deps: Deps, cluster: string): Promise<AssetManifest | undefined> {
+interface TrustedManifest {
+  manifestKey: string;
+  manifest: AssetManifest;
+  /** sha256 of the manifest's bytes as read. */
+  sha256: string;
+  /** The revision table's record of the manifest's revision. */
+  record: Revision;
+  /** The fingerprints the revision table recorded for the manifest's revision. */
+  recorded: Record<string, string>;
+}
+
+/**
+ * The manifest the latest pointer names, once it is shown to be this cluster's manifest of a
+ * recorded revision. When every asset is to rotate nothing of it is reused, so a manifest that
+ * fails those checks is set aside rather than blocking the rotation that replaces it.
+ */
+async function loadLatestManifest(
+  deps: Deps,
+  cluster: string,
+  rotateAll: boolean,
+): Promise<TrustedManifest | undefined> {
+  const pointerKey = artifactKeys.latestAssets(cluster);
   const pointer = await readOptionalJsonObject(
     deps.artifacts,
-    artifactKeys.latestAssets(cluster),
+    pointerKey,
     LatestAssetsPointerSchema,
   );
   if (pointer === undefined) return undefined;
 
-  return readJsonObject(deps.artifacts, pointer.manifestKey, AssetManifestSchema);
+  try {
+    checkPointerKey({ cluster, pointerKey, pointer });
+    const [body, record] = await Promise.all([
+      deps.artifacts.get(pointer.manifestKey),
+      deps.revisions.get(cluster, pointer.revision),
+    ]);
+    if (body === undefined) {
+      throw new InvariantError(
+        `${pointer.manifestKey} must exist in the artefacts store (received no object)`,
+      );
+    }
+    // The bytes hashed are the bytes parsed.
+    const manifest = parseJsonObject(pointer.manifestKey, body, AssetManifestSchema);
+    const origin = checkManifestOrigin({ cluster, pointerKey, pointer, manifest, record });
+
+    return { manifestKey: pointer.manifestKey, manifest, sha256: sha256Hex(body), ...origin };
+  } catch (error: unknown) {
+    if (!(rotateAll && error instanceof IntegrityError)) throw error;
+    logger.warn('earlier asset manifest set aside for a full rotation', {
+      cluster_name: cluster,
+      manifest_revision: pointer.revision,
+      reason: error.message,
+    });
+
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@ import { artifactKeys } from '../lib/artifact-keys.ts';
 import { InvariantError } from '../lib/errors.ts';
 import { canonicalJson, sha256Hex } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
-import { readJsonObject } from '../pki/asset-manifest.ts';
+import { readJsonObject, readVerifiedJsonObject } from '../pki/asset-manifest.ts';
 import { type ClusterConfig, ClusterConfigSchema } from '../schemas/cluster-config.ts';
 import { type NodeAssets, NodeAssetsSchema, type NodeRole } from '../schemas/node-assets.ts';
 import type { RenderResult, TaskInput } from '../schemas/state-payloads.ts';
@@ -56,7 +56,17 @@ export async function renderStep(input: TaskInput, deps: Deps): Promise<RenderRe
     );
   }
   const config = await readJsonObject(deps.artifacts, configKey, ClusterConfigSchema);
-  const nodeAssets = await readJsonObject(deps.artifacts, nodeAssetsKey, NodeAssetsSchema);
+  const nodeAssetsSha256 = input.state.encryption?.nodeAssetsSha256;
+  // The hash Encrypt reported: the certificates that go into userdata are the ones it bundled.
+  const nodeAssets =
+    nodeAssetsSha256 === undefined
+      ? await readJsonObject(deps.artifacts, nodeAssetsKey, NodeAssetsSchema)
+      : await readVerifiedJsonObject(
+          deps.artifacts,
+          nodeAssetsKey,
+          nodeAssetsSha256,
+          NodeAssetsSchema,
+        );
 
   const placed = listNodeUserdata(config).map((node) =>
     placeUserdata(node, config, nodeAssets, deps.artifacts.bucket),

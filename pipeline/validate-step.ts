@@ -6,6 +6,7 @@ import { artifactKeys } from '../lib/artifact-keys.ts';
 import { InvariantError, NotFoundError, ValidationError } from '../lib/errors.ts';
 import { canonicalJson, sha256Hex } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
+import { readVerifiedObject } from '../lib/read-verified-object.ts';
 import { type ClusterConfig, ClusterConfigSchema } from '../schemas/cluster-config.ts';
 import type { Finding } from '../schemas/finding.ts';
 import type { TaskInput, ValidationResult } from '../schemas/state-payloads.ts';
@@ -27,10 +28,7 @@ export async function validateStep(input: TaskInput, deps: Deps): Promise<Valida
   if (record === undefined) {
     throw new NotFoundError(`revision ${revision} of cluster ${cluster} does not exist`);
   }
-  const bytes = await deps.artifacts.get(record.inputKey);
-  if (bytes === undefined) {
-    throw new NotFoundError(`${record.inputKey} does not exist in the artefacts bucket`);
-  }
+  const bytes = await readVerifiedObject(deps.artifacts, record.inputKey, record.inputSha256);
 
   const offline = validateClusterYamlBytes(bytes, INPUT_FILE);
   if (offline.config === undefined) throw toValidationError(offline.report.errors);

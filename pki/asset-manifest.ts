@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { InvariantError } from '../lib/errors.ts';
+import { readVerifiedObject } from '../lib/read-verified-object.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 
 /**
@@ -95,6 +96,12 @@ export async function readOptionalJsonObject<T>(
 ): Promise<T | undefined> {
   const body = await store.get(key);
   if (body === undefined) return undefined;
+
+  return parseJsonObject(key, body, schema);
+}
+
+/** Parses the bytes read from `key`; malformed content is our invariant broken. */
+export function parseJsonObject<T>(key: string, body: Uint8Array, schema: z.ZodType<T>): T {
   try {
     return schema.parse(JSON.parse(Buffer.from(body).toString('utf8')));
   } catch (error: unknown) {
@@ -102,4 +109,17 @@ export async function readOptionalJsonObject<T>(
       cause: error,
     });
   }
+}
+
+/**
+ * Reads a JSON object whose sha256 the product recorded, refusing it when the bytes changed since
+ * (see `readVerifiedObject`).
+ */
+export async function readVerifiedJsonObject<T>(
+  store: ObjectStore,
+  key: string,
+  sha256: string,
+  schema: z.ZodType<T>,
+): Promise<T> {
+  return parseJsonObject(key, await readVerifiedObject(store, key, sha256), schema);
 }

@@ -54,6 +54,10 @@ export const RevisionSchema = z.object({
   templateKey: z.string().optional(),
   templateSha256: z.string().optional(),
   assetFingerprints: z.record(z.string(), z.string()).optional(),
+  /** sha256 of the asset manifest Generate Assets wrote; a later run trusts it only intact. */
+  assetManifestSha256: z.string().optional(),
+  /** sha256 of the node bundle Encrypt wrote, so a later run reuses its ciphertext only intact. */
+  nodeAssetsSha256: z.string().optional(),
   rotate: z.array(z.string()).optional(),
   /** The submitter allowed this revision to replace controllers and etcd volumes. */
   allowReplace: z.boolean().optional(),

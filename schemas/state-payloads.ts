@@ -32,6 +32,8 @@ export type AssetsResult = z.infer<typeof AssetsResultSchema>;
 export const EncryptionResultSchema = z.object({
   /** Node bundle: per asset, the ciphertext nodes decrypt at boot. */
   nodeAssetsKey: z.string(),
+  /** sha256 of the bundle's bytes; Render reads the bundle only when it still has this hash. */
+  nodeAssetsSha256: z.string().optional(),
   encrypted: z.array(z.string()),
   reused: z.array(z.string()),
 });

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { artifactKeys } from '../../../lib/artifact-keys.ts';
 import { InvariantError } from '../../../lib/errors.ts';
+import { sha256Hex } from '../../../lib/hash.ts';
 import { encryptStep } from '../../../pipeline/encrypt-step.ts';
 import { type AssetManifest, AssetManifestSchema } from '../../../pki/asset-manifest.ts';
 import {
@@ -59,6 +60,7 @@ describe('encryptStep', () => {
 
     expect(outcome.encryption).toEqual({
       nodeAssetsKey: artifactKeys.nodeAssets(CLUSTER, 1),
+      nodeAssetsSha256: sha256Hex(harness.artifacts.text(artifactKeys.nodeAssets(CLUSTER, 1))),
       encrypted: PRIVATE_KEY_ASSETS,
       reused: [],
     });
