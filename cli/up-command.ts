@@ -185,7 +185,8 @@ export function describeQueuePlace(cluster: string, revision: number, place: Que
   const waiting =
     place.lock === undefined
       ? 'waiting for the cluster lock'
-      : `waiting for revision ${place.lock.revision} of cluster ${cluster}, which holds the lock (lease until ${place.lock.expiresAt})`;
+      : `waiting for revision ${place.lock.revision} of cluster ${cluster}, ` +
+        `which holds the lock (lease until ${place.lock.expiresAt})`;
 
   return `queued at position ${place.position}: ${waiting}`;
 }
@@ -195,7 +196,8 @@ function checkRotateList(rotate: string): void {
   const names = rotate.split(',').map((name) => name.trim());
   if (names.some((name) => name === '')) {
     throw new UsageError(
-      `--rotate must name at least one TLS asset, comma-separated with none empty (received ${JSON.stringify(rotate)}); pass e.g. --rotate apiserver,kubelet or --rotate all`,
+      '--rotate must name at least one TLS asset, comma-separated with none empty ' +
+        `(received ${JSON.stringify(rotate)}); pass e.g. --rotate apiserver,kubelet or --rotate all`,
     );
   }
 }

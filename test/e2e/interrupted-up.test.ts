@@ -165,3 +165,27 @@ describe('a queued up', () => {
     expect(second.stdout()).toMatch(/^revision 2 of cluster demo: PLANNED/m);
   });
 });
+
+/** Usage mistakes end before any backend starts, with the remedy on stderr. */
+describe('up and command usage mistakes', () => {
+  it('exits 2 for up --rotate with an empty list, before reading the file or starting a backend', async () => {
+    const run = await runCli(['up', EXAMPLE, '--rotate', '', '--state-dir', '/nonexistent/x'], env);
+
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr:
+        'kube-aws up: --rotate must name at least one TLS asset, comma-separated with none empty (received ""); pass e.g. --rotate apiserver,kubelet or --rotate all; run kube-aws up --help\n',
+    });
+  });
+
+  it('suggests history for histroy and exits 2', async () => {
+    const run = await runCli(['histroy', 'demo'], env);
+
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'kube-aws: unknown command "histroy"; did you mean history?\n',
+    });
+  });
+});
