@@ -121,6 +121,7 @@ async function openAwsSession(
     previewOnly: options.previewOnly === true,
     readOnly: options.requireExistingState === true,
   });
+  for (const line of describeRecovery(backend.recovery)) io.err(`${line}\n`);
 
   return {
     apiUrl: backend.apiUrl,

@@ -15,6 +15,7 @@ import {
 } from '../embedded/start-embedded-backend.ts';
 import { resolveStateDir } from '../embedded/state-dir.ts';
 import type { RuntimeConfig } from '../lib/runtime-config.ts';
+import { describeRecovery } from './backend-session.ts';
 import { type CliIo, EXIT, UsageError } from './cli-io.ts';
 
 /** `kube-aws serve`: the embedded backend until SIGINT or SIGTERM; what `npm start` runs. */
@@ -44,6 +45,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   const awsConfig = readAwsModeConfig(io.env);
   if (awsConfig !== undefined) return serveAwsMode(awsConfig, stateDir, apiPort, io);
   const backend = await startEmbeddedBackend({ stateDir, apiPort, s3Port });
+  for (const line of describeRecovery(backend.recovery)) io.err(`${line}\n`);
   await writeBackendFile(stateDir, {
     pid: process.pid,
     apiUrl: backend.apiUrl,
@@ -145,6 +147,7 @@ async function serveAwsMode(
   io: CliIo,
 ): Promise<number> {
   const backend = await startAwsBackend({ stateDir, apiPort, config });
+  for (const line of describeRecovery(backend.recovery)) io.err(`${line}\n`);
   io.out(`kube-aws backend, ${describeAwsMode(config, io.env)}
   HTTP API     ${backend.apiUrl}
   state        ${stateDir}  (execution histories)
