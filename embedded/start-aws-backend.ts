@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createAwsDeps } from '../adapters/aws/create-aws-deps.ts';
 import { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
 import { PreviewDeployer } from '../adapters/embedded/preview-deployer.ts';
@@ -10,6 +10,7 @@ import { createStackStatusReader, type ReadStackStatus } from './read-stack-stat
 import { type RecoveryReport, recordRunsFailed } from './record-interrupted-runs.ts';
 import { recoverAwsRuns } from './recover-aws-runs.ts';
 import { startApiServer } from './start-api-server.ts';
+import { openStateDir, openStateSubdirectory } from './state-dir.ts';
 import { lockStateDir } from './state-dir-lock.ts';
 
 /** The variables whose presence means "AWS is configured" for the CLI and `serve`. */
@@ -75,10 +76,9 @@ export async function startAwsBackend(options: {
   readStackStatus?: ReadStackStatus;
 }): Promise<AwsBackend> {
   const readOnly = options.readOnly === true;
-  const created = readOnly
-    ? undefined
-    : await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const created = readOnly ? undefined : await openStateDir(options.stateDir);
   const unlock = readOnly ? async () => {} : await lockStateDir(options.stateDir);
+  if (!readOnly) await openStateSubdirectory(options.stateDir, 'executions');
   const aws = createAwsDeps(options.config);
   const workflow: LocalWorkflow = new LocalWorkflow({
     stateDir: options.stateDir,
