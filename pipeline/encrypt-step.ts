@@ -13,7 +13,7 @@ import {
   readJsonObject,
   readOptionalJsonObject,
 } from '../pki/asset-manifest.ts';
-import { checkManifestHash, checkReusedAssets } from '../pki/verify-asset-manifest.ts';
+import { checkReusedAssets } from '../pki/verify-asset-manifest.ts';
 import type { KeyService } from '../ports/key-service.ts';
 import {
   backendEncryptionContext,
@@ -171,8 +171,8 @@ async function loadCurrentManifest(
     manifest,
     names: ASSET_CATALOGUE.map((spec) => spec.name),
     recorded: record?.assetFingerprints ?? {},
+    entryHashes: record?.assetEntrySha256 ?? {},
   });
-  checkManifestHash({ manifestKey, sha256: sha256Hex(body), record, remedy });
 
   return { manifest, rotateAll: record?.rotate?.includes('all') === true };
 }

@@ -1,22 +1,22 @@
 import { artifactKeys } from '../lib/artifact-keys.ts';
 import { IntegrityError, InvariantError } from '../lib/errors.ts';
-import { canonicalJson, sha256Hex } from '../lib/hash.ts';
+import { canonicalJson } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
 import {
   type AssetManifest,
   AssetManifestSchema,
   LatestAssetsPointerSchema,
   type ManifestAsset,
-  parseJsonObject,
+  readJsonObject,
   readOptionalJsonObject,
 } from '../pki/asset-manifest.ts';
 import { buildAssetEntries } from '../pki/build-asset-entries.ts';
 import { planAssetChanges } from '../pki/plan-asset-changes.ts';
 import {
-  checkManifestHash,
   checkManifestOrigin,
   checkPointerKey,
   checkReusedAssets,
+  hashManifestEntry,
 } from '../pki/verify-asset-manifest.ts';
 import type { ClusterConfig } from '../schemas/cluster-config.ts';
 import type { Revision } from '../schemas/revision.ts';
@@ -52,11 +52,7 @@ export async function generateAssetsStep(input: TaskInput, deps: Deps): Promise<
     checkReusedAssets({
       ...previous,
       names: decisions.filter((decision) => decision.action === 'reuse').map((d) => d.spec.name),
-    });
-    checkManifestHash({
-      ...previous,
-      remedy:
-        'the manifest was changed outside the product: re-issue every asset with up --rotate all',
+      entryHashes: previous.record.assetEntrySha256,
     });
   }
   const assets = await buildAssetEntries({
@@ -76,12 +72,13 @@ export async function generateAssetsStep(input: TaskInput, deps: Deps): Promise<
     assets,
   };
   const manifestKey = artifactKeys.assetManifest(cluster, revision);
-  const body = canonicalJson(manifest, 2);
-  await deps.artifacts.put(manifestKey, body, 'application/json');
+  await deps.artifacts.put(manifestKey, canonicalJson(manifest, 2), 'application/json');
   // What a later run checks this manifest against before it reuses anything of it.
   await deps.revisions.update(cluster, revision, {
     assetFingerprints: Object.fromEntries(assets.map((asset) => [asset.name, asset.fingerprint])),
-    assetManifestSha256: sha256Hex(body),
+    assetEntrySha256: Object.fromEntries(
+      assets.map((asset) => [asset.name, hashManifestEntry(asset)]),
+    ),
   });
 
   const issued = namesWhere(assets, 'issued');
@@ -116,8 +113,6 @@ async function loadValidatedConfig(input: TaskInput, deps: Deps): Promise<Cluste
 interface TrustedManifest {
   manifestKey: string;
   manifest: AssetManifest;
-  /** sha256 of the manifest's bytes as read. */
-  sha256: string;
   /** The revision table's record of the manifest's revision. */
   record: Revision;
   /** The fingerprints the revision table recorded for the manifest's revision. */
@@ -144,20 +139,13 @@ async function loadLatestManifest(
 
   try {
     checkPointerKey({ cluster, pointerKey, pointer });
-    const [body, record] = await Promise.all([
-      deps.artifacts.get(pointer.manifestKey),
+    const [manifest, record] = await Promise.all([
+      readJsonObject(deps.artifacts, pointer.manifestKey, AssetManifestSchema),
       deps.revisions.get(cluster, pointer.revision),
     ]);
-    if (body === undefined) {
-      throw new InvariantError(
-        `${pointer.manifestKey} must exist in the artefacts store (received no object)`,
-      );
-    }
-    // The bytes hashed are the bytes parsed.
-    const manifest = parseJsonObject(pointer.manifestKey, body, AssetManifestSchema);
     const origin = checkManifestOrigin({ cluster, pointerKey, pointer, manifest, record });
 
-    return { manifestKey: pointer.manifestKey, manifest, sha256: sha256Hex(body), ...origin };
+    return { manifestKey: pointer.manifestKey, manifest, ...origin };
   } catch (error: unknown) {
     if (!(rotateAll && error instanceof IntegrityError)) throw error;
     logger.warn('earlier asset manifest set aside for a full rotation', {

@@ -1,7 +1,7 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { artifactKeys } from '../lib/artifact-keys.ts';
 import { IntegrityError } from '../lib/errors.ts';
-import { sha256Hex } from '../lib/hash.ts';
+import { canonicalJson, sha256Hex } from '../lib/hash.ts';
 import type { Revision } from '../schemas/revision.ts';
 import { type AssetSpec, findAssetSpec, type NodeFileKind } from './asset-catalogue.ts';
 import type { AssetManifest, LatestAssetsPointer, ManifestAsset } from './asset-manifest.ts';
@@ -71,24 +71,9 @@ export function checkManifestOrigin(
   return { record, recorded };
 }
 
-/**
- * Checks a manifest's bytes against the hash its revision recorded, which covers what the
- * per-asset checks cannot see (a sealed key swapped for an older one of the same asset). A
- * revision written before the hash was recorded is checked per asset only.
- */
-export function checkManifestHash(input: {
-  manifestKey: string;
-  sha256: string;
-  record: Pick<Revision, 'assetManifestSha256'> | undefined;
-  remedy: string;
-}): void {
-  const expected = input.record?.assetManifestSha256;
-  if (expected === undefined || expected === input.sha256) return;
-
-  throw new IntegrityError(
-    `${input.manifestKey} must have the recorded sha256 ${expected} (received ${input.sha256}); ` +
-      input.remedy,
-  );
+/** The hash Generate Assets records per entry, and a later run checks before reusing it. */
+export function hashManifestEntry(entry: ManifestAsset): string {
+  return sha256Hex(canonicalJson(entry));
 }
 
 function describeOriginRemedy(input: ManifestOriginInput): string {
@@ -102,6 +87,8 @@ export interface ReusedAssetsInput {
   names: readonly string[];
   /** What the revision table recorded for `manifest.revision`. */
   recorded: Readonly<Record<string, string>>;
+  /** Entry hashes recorded for `manifest.revision`; absent for a revision written before them. */
+  entryHashes: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -123,7 +110,8 @@ export function checkReusedAssets(input: ReusedAssetsInput): void {
     const issuer = spec.issuer === undefined ? undefined : byName.get(spec.issuer);
     const problem =
       findConsistencyProblem(entry, spec.kind, spec.issuer, issuer) ??
-      findRecordProblem(entry, spec, input.manifest.revision, input.recorded);
+      findRecordProblem(entry, spec, input.manifest.revision, input.recorded) ??
+      findEntryHashProblem(entry, input.manifest.revision, input.entryHashes);
     if (problem !== undefined) failed.set(name, problem);
   }
 
@@ -228,6 +216,23 @@ function findRecordProblem(
     `fingerprint must be the one revision ${revision} recorded ${expected ?? 'none'} ` +
     `(received ${entry.fingerprint})`
   );
+}
+
+/**
+ * Covers the fields the other checks cannot tie to the certificate: a sealed key swapped for an
+ * older one of the same asset, or dates and requests that steer the next plan.
+ */
+function findEntryHashProblem(
+  entry: ManifestAsset,
+  revision: number,
+  entryHashes: Readonly<Record<string, string>> | undefined,
+): string | undefined {
+  if (entryHashes === undefined) return undefined;
+  const expected = entryHashes[entry.name];
+  const actual = hashManifestEntry(entry);
+  if (expected === actual) return undefined;
+
+  return `entry must have the sha256 revision ${revision} recorded ${expected ?? 'none'} (received ${actual})`;
 }
 
 function fingerprintNodeFile(entry: ManifestAsset, kind: NodeFileKind): string {

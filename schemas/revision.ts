@@ -54,8 +54,11 @@ export const RevisionSchema = z.object({
   templateKey: z.string().optional(),
   templateSha256: z.string().optional(),
   assetFingerprints: z.record(z.string(), z.string()).optional(),
-  /** sha256 of the asset manifest Generate Assets wrote; a later run trusts it only intact. */
-  assetManifestSha256: z.string().optional(),
+  /**
+   * Per asset, sha256 of its manifest entry as Generate Assets wrote it; a later run reuses an
+   * entry only while it still has this hash.
+   */
+  assetEntrySha256: z.record(z.string(), z.string()).optional(),
   /** sha256 of the node bundle Encrypt wrote, so a later run reuses its ciphertext only intact. */
   nodeAssetsSha256: z.string().optional(),
   rotate: z.array(z.string()).optional(),
