@@ -1,4 +1,5 @@
 import {
+  type Alias,
   type Document,
   isAlias,
   isCollection,
@@ -7,6 +8,7 @@ import {
   isSeq,
   type Node,
   type Pair,
+  visit,
   type YAMLMap,
 } from 'yaml';
 
@@ -22,8 +24,21 @@ import {
  *   other.
  */
 
-/** Merges inside merge sources are followed this deep; anchors cannot nest further in practice. */
-const MAX_MERGE_DEPTH = 8;
+/**
+ * Each mapping's merged and own pairs are worked out once: a file whose anchors each merge a list
+ * of the previous one would otherwise cost the list length to the power of the chain length.
+ */
+const mergedPairsCache = new WeakMap<YAMLMap, Map<string, Pair>>();
+const ownPairsCache = new WeakMap<YAMLMap, Map<string, Pair>>();
+/** Mappings whose merges are being resolved; a merge back into one of them adds nothing. */
+const resolving = new WeakSet<YAMLMap>();
+/** Each document's anchors by name, in document order; built once per document. */
+const anchorIndexes = new WeakMap<Document, Map<string, AnchoredNode[]>>();
+
+interface AnchoredNode {
+  offset: number;
+  node: Node;
+}
 
 export interface MergeConflict {
   key: string;
@@ -41,17 +56,25 @@ export function isMergeKey(key: unknown): boolean {
  * The pairs a mapping takes from its `<<` keys, by key name: the first source that has a key
  * gives it, and a source's own merges count as part of it. Written keys are not included.
  */
-export function collectMergedPairs(map: YAMLMap, doc: Document, depth = 0): Map<string, Pair> {
+export function collectMergedPairs(map: YAMLMap, doc: Document): Map<string, Pair> {
+  const cached = mergedPairsCache.get(map);
+  if (cached !== undefined) return cached;
   const merged = new Map<string, Pair>();
-  if (depth > MAX_MERGE_DEPTH) return merged;
-  for (const pair of map.items) {
-    if (!isMergeKey(pair.key)) continue;
-    for (const source of findMergeSources(pair.value, doc)) {
-      for (const [key, sourcePair] of ownPairs(source, doc, depth)) {
-        if (!merged.has(key)) merged.set(key, sourcePair);
+  if (resolving.has(map)) return merged;
+  resolving.add(map);
+  try {
+    for (const pair of map.items) {
+      if (!isMergeKey(pair.key)) continue;
+      for (const source of findMergeSources(pair.value, doc)) {
+        for (const [key, sourcePair] of ownPairs(source, doc)) {
+          if (!merged.has(key)) merged.set(key, sourcePair);
+        }
       }
     }
+  } finally {
+    resolving.delete(map);
   }
+  mergedPairsCache.set(map, merged);
 
   return merged;
 }
@@ -64,8 +87,10 @@ export function findMergeConflicts(map: YAMLMap, doc: Document): MergeConflict[]
   const conflicts: MergeConflict[] = [];
   const fromSources = new Map<string, Pair[]>();
   for (const source of findMergeSources(mergePair.value, doc)) {
-    for (const [key, pair] of ownPairs(source, doc, 0)) {
-      fromSources.set(key, [...(fromSources.get(key) ?? []), pair]);
+    for (const [key, pair] of ownPairs(source, doc)) {
+      const pairs = fromSources.get(key);
+      if (pairs === undefined) fromSources.set(key, [pair]);
+      else pairs.push(pair);
     }
   }
   for (const [key, pairs] of fromSources) {
@@ -88,32 +113,75 @@ export function findMergeConflicts(map: YAMLMap, doc: Document): MergeConflict[]
   return conflicts;
 }
 
+/** The distinct mappings a `<<` value names, first first: merging one twice changes nothing. */
 function findMergeSources(value: unknown, doc: Document): YAMLMap[] {
   const items = isSeq(value) ? value.items : [value];
-  const sources: YAMLMap[] = [];
+  const sources = new Set<YAMLMap>();
   for (const item of items) {
-    const node = isAlias(item) ? item.resolve(doc) : item;
-    if (isMap(node)) sources.push(node);
+    const node = isAlias(item) ? resolveAlias(item, doc) : item;
+    if (isMap(node)) sources.add(node);
   }
 
-  return sources;
+  return [...sources];
 }
 
 /** A source's written keys, then the keys its own merges give it. */
-function ownPairs(source: YAMLMap, doc: Document, depth: number): Map<string, Pair> {
+function ownPairs(source: YAMLMap, doc: Document): Map<string, Pair> {
+  const cached = ownPairsCache.get(source);
+  if (cached !== undefined) return cached;
   const pairs = new Map<string, Pair>();
   for (const pair of source.items) {
     if (isScalar(pair.key) && !isMergeKey(pair.key)) pairs.set(String(pair.key.value), pair);
   }
-  for (const [key, pair] of collectMergedPairs(source, doc, depth + 1)) {
+  for (const [key, pair] of collectMergedPairs(source, doc)) {
     if (!pairs.has(key)) pairs.set(key, pair);
   }
+  if (!resolving.has(source)) ownPairsCache.set(source, pairs);
 
   return pairs;
 }
 
 function holdsCollection(pair: Pair, doc: Document): boolean {
-  const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+  const value = isAlias(pair.value) ? resolveAlias(pair.value, doc) : pair.value;
 
   return isCollection(value);
+}
+
+/**
+ * The node an alias names: the last node anchored with its name before it, as the YAML library
+ * resolves it. The library's own lookup walks the whole document for each alias, which a file of
+ * a few thousand aliases turns into seconds; this index is built once and searched by offset.
+ */
+export function resolveAlias(alias: Alias, doc: Document): Node | undefined {
+  const anchors = indexAnchors(doc).get(alias.source);
+  if (anchors === undefined) return undefined;
+  const offset = alias.range?.[0] ?? 0;
+  let low = 0;
+  let high = anchors.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((anchors[middle] as AnchoredNode).offset < offset) low = middle + 1;
+    else high = middle;
+  }
+
+  return anchors[low - 1]?.node;
+}
+
+function indexAnchors(doc: Document): Map<string, AnchoredNode[]> {
+  let index = anchorIndexes.get(doc);
+  if (index !== undefined) return index;
+  index = new Map();
+  const found = index;
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node) || node.anchor === undefined) return;
+      const entry = { offset: node.range?.[0] ?? 0, node };
+      const list = found.get(node.anchor);
+      if (list === undefined) found.set(node.anchor, [entry]);
+      else list.push(entry);
+    },
+  });
+  anchorIndexes.set(doc, index);
+
+  return index;
 }

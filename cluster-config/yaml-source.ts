@@ -14,7 +14,7 @@ import {
 } from 'yaml';
 import { escapeControlCharacters } from './escape-control-characters.ts';
 import { findUnsupportedTag } from './find-unsupported-tag.ts';
-import { collectMergedPairs, findMergeConflicts, isMergeKey } from './merge-keys.ts';
+import { collectMergedPairs, findMergeConflicts, isMergeKey, resolveAlias } from './merge-keys.ts';
 import { normaliseLineEndings } from './scan-source-text.ts';
 
 /**
@@ -282,7 +282,7 @@ export class SourceLocator {
         if (pair === undefined) return { found: false };
         keyOffset = (pair.key as Node).range?.[0];
         // A merged mapping is often an alias; the path continues inside its anchor.
-        node = isAlias(pair.value) && this.doc ? pair.value.resolve(this.doc) : pair.value;
+        node = isAlias(pair.value) && this.doc ? resolveAlias(pair.value, this.doc) : pair.value;
         valueOffset = (node as Node | null)?.range?.[0];
       } else {
         return { found: false };

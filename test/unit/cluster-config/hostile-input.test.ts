@@ -72,6 +72,46 @@ describe('hostile cluster.yaml input', () => {
     ).toEqual(['general m5.large 2', 'batch m5.large 2']);
   });
 
+  it('refuses 9 anchors that each merge a list of 50 aliases of the previous by the alias limit', () => {
+    const lines = ['a0: &a0 {k: 1}'];
+    for (let level = 1; level <= 9; level++) {
+      const sources = Array.from({ length: 50 }, () => `*a${level - 1}`).join(', ');
+      lines.push(`a${level}: &a${level}`, `  <<: [${sources}]`);
+    }
+
+    const { report } = validateClusterYaml(`${lines.join('\n')}\n`);
+
+    expect(report.errors.map((finding) => finding.message)).toEqual([
+      'aliases expand to too many nodes (limit 100); write the values out',
+    ]);
+  });
+
+  it('merges the latest anchor of a name that is defined twice, as the YAML library resolves it', () => {
+    const text = [
+      'clusterName: demo',
+      'externalDNSName: api.example.com',
+      'keyName: k',
+      'region: us-east-1',
+      'availabilityZone: us-east-1a',
+      'nodePools:',
+      '  - &pool {name: one, instanceType: m5.large}',
+      '  - &pool {name: two, instanceType: Large}',
+      '  - <<: *pool',
+      '    name: three',
+      '',
+    ].join('\n');
+
+    const { report } = validateClusterYaml(text);
+
+    // The merged key is placed where it is written: inside the second anchor, on line 8.
+    expect(
+      report.errors.map((finding) => `${finding.line}:${finding.column} ${finding.message}`),
+    ).toEqual([
+      '8:23 nodePools[1].instanceType must be an EC2 instance type such as m5.large, at most 64 characters (received "Large")',
+      '8:23 nodePools[2].instanceType must be an EC2 instance type such as m5.large, at most 64 characters (received "Large")',
+    ]);
+  });
+
   it('caps the report of 13 000 unknown keys at 100 findings plus one that counts the rest', () => {
     const text = Array.from(
       { length: 13_000 },
