@@ -1,41 +1,65 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { sha256Hex } from '../lib/hash.ts';
-import { findLoopbackRefusal, refuseRequest } from './guard-loopback-request.ts';
+import {
+  ByteBudget,
+  readDeclaredLength,
+  readWholeBody,
+  replayRequest,
+} from './buffer-request-body.ts';
+import { getSharedPeerCheck, type PeerCheck } from './check-peer-user.ts';
+import { findLoopbackRefusal, refuseRequest, withPeerCheck } from './guard-loopback-request.ts';
 import { isClientAbort, logClientAbortOnce } from './log-client-abort.ts';
-import { findSigV4Failure, type SigV4Credentials } from './verify-sigv4-request.ts';
+import {
+  findSigV4Failure,
+  findSigV4HeaderFailure,
+  type SigV4Credentials,
+} from './verify-sigv4-request.ts';
 
 /** A revision item is at most 400 KB; no request of ours comes near this. */
 export const MAX_DYNAMODB_BODY_BYTES = 1024 * 1024;
+/**
+ * What all requests in flight may hold together. The pipeline's requests are a few KiB and at
+ * most one run per core is in flight, so this is never reached by the product itself.
+ */
+export const MAX_DYNAMODB_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export interface DynamoDbGuardOptions {
   credentials: SigV4Credentials;
+  /** Who may connect; the process-wide check of the peer's uid when absent. */
+  peerCheck?: PeerCheck;
+  /** What all bodies being read may hold together; MAX_DYNAMODB_BUFFERED_BYTES when absent. */
+  maxBufferedBytes?: number;
 }
 
 /**
  * Puts a guard in front of dynalite, which checks no signature at all. A request gets through
- * only as `POST /` from a non-browser client on a loopback Host, with a body of at most 1 MiB
- * whose SigV4 signature (which covers the body's sha256) verifies with the state dir's key.
- * The body is read here, checked, then handed to dynalite as if it came off the socket.
+ * only as `POST /` from a process of this user with a non-browser client on a loopback Host,
+ * with a declared body of at most 1 MiB and a SigV4 signature (which covers the body's sha256)
+ * that verifies with the state dir's key. Everything but the body hash is checked before a byte
+ * of the body is read, so a stranger cannot make the guard hold memory. The body is then read,
+ * checked, and handed to dynalite as if it came off the socket.
  */
 export function guardDynamoDbRequests(
   handler: RequestListener,
   options: DynamoDbGuardOptions,
 ): RequestListener {
-  return (req, res) => {
-    const early = findDynamoDbRefusal(req);
-    if (early !== undefined) {
+  const budget = new ByteBudget(options.maxBufferedBytes ?? MAX_DYNAMODB_BUFFERED_BYTES);
+  const guarded: RequestListener = (req, res) => {
+    const early = findDynamoDbRefusal(req, options.credentials);
+    if (typeof early === 'string') {
       refuseDynamoDbRequest(req, res, early);
 
       return;
     }
-    readBoundedBody(req).then(
-      (body) => {
-        if (body === undefined) {
-          refuseDynamoDbRequest(req, res, 'the request body is larger than 1 MiB');
+    if (!budget.tryReserve(early)) {
+      refuseDynamoDbRequest(req, res, 'too many request bodies are in flight; retry', 503);
 
-          return;
-        }
+      return;
+    }
+    // Given back once the response is done, whatever became of the request.
+    res.once('close', () => budget.release(early));
+    readWholeBody(req).then(
+      (body) => {
         const failure = findSigV4Failure(req, {
           credentials: options.credentials,
           service: 'dynamodb',
@@ -55,70 +79,56 @@ export function guardDynamoDbRequests(
       },
     );
   };
-}
 
-/** Returns why the request is refused before its body is read, or undefined to read it. */
-export function findDynamoDbRefusal(req: IncomingMessage): string | undefined {
-  const loopback = findLoopbackRefusal(req, { allowOwnOrigin: false });
-  if (loopback !== undefined) return loopback;
-  if (req.method !== 'POST' || req.url !== '/') return 'only POST / is served';
-  if (Number(req.headers['content-length'] ?? 0) > MAX_DYNAMODB_BODY_BYTES) {
-    return 'the request body is larger than 1 MiB';
-  }
-  if (req.headers.authorization === undefined) return 'requests must be signed';
-
-  return undefined;
-}
-
-function refuseDynamoDbRequest(req: IncomingMessage, res: ServerResponse, reason: string): void {
-  refuseRequest(req, res, reason, (message) => ({
-    contentType: 'application/x-amz-json-1.0',
-    body: JSON.stringify({
-      __type: 'com.amazon.coral.service#UnrecognizedClientException',
-      message,
-    }),
-  }));
-}
-
-/** The whole body, or undefined as soon as it passes the limit (the rest is left unread). */
-function readBoundedBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > MAX_DYNAMODB_BODY_BYTES) {
-        req.off('data', onData);
-        req.pause();
-        resolve(undefined);
-
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!req.complete)
-        reject(Object.assign(new Error('request aborted'), { code: 'ECONNRESET' }));
-    });
+  return withPeerCheck(guarded, {
+    peerCheck: options.peerCheck ?? getSharedPeerCheck(),
+    refuse: refuseDynamoDbRequest,
   });
 }
 
 /**
- * dynalite reads the body from the request stream, which the guard has drained: it gets a stream
- * of the same bytes with the request's method, URL and headers.
+ * Returns why the request is refused before its body is read, or the body length to read. The
+ * body length is the declared one; HTTP framing stops the body there.
  */
-function replayRequest(req: IncomingMessage, body: Buffer): IncomingMessage {
-  const replay = Readable.from(body.byteLength === 0 ? [] : [body], { objectMode: false });
+export function findDynamoDbRefusal(
+  req: IncomingMessage,
+  credentials: SigV4Credentials,
+): string | number {
+  const loopback = findLoopbackRefusal(req, { allowOwnOrigin: false });
+  if (loopback !== undefined) return loopback;
+  if (req.method !== 'POST' || req.url !== '/') return 'only POST / is served';
+  const length = readDeclaredLength(req, MAX_DYNAMODB_BODY_BYTES);
+  if (typeof length === 'string') return length;
+  if (req.headers.authorization === undefined) return 'requests must be signed';
+  const failure = findSigV4HeaderFailure(req, {
+    credentials,
+    service: 'dynamodb',
+    bodyHashFollows: true,
+  });
 
-  return Object.assign(replay, {
-    method: req.method,
-    url: req.url,
-    headers: req.headers,
-    rawHeaders: req.rawHeaders,
-    httpVersion: req.httpVersion,
-    socket: req.socket,
-  }) as unknown as IncomingMessage;
+  return failure === undefined ? length : `the request signature is refused: ${failure}`;
+}
+
+function refuseDynamoDbRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reason: string,
+  status = 403,
+): void {
+  refuseRequest(
+    req,
+    res,
+    reason,
+    (message) => ({
+      contentType: 'application/x-amz-json-1.0',
+      body: JSON.stringify({
+        __type:
+          status === 503
+            ? 'com.amazon.coral.availability#ThrottlingException'
+            : 'com.amazon.coral.service#UnrecognizedClientException',
+        message,
+      }),
+    }),
+    status,
+  );
 }

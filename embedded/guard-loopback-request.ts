@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { logger } from '../lib/logger.ts';
+import { getSharedPeerCheck, OTHER_USER_REFUSAL, type PeerCheck } from './check-peer-user.ts';
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
@@ -39,35 +41,121 @@ export function findLoopbackRefusal(
   return undefined;
 }
 
+/** How long a refused client may keep sending the body it was told to stop sending. */
+const REFUSED_DRAIN_MS = 1_000;
+
 /**
- * Answers a refused request at once and closes the connection, so an unread body cannot keep
- * the socket open. The reason is one of our constant phrases, never request data.
+ * Answers a refused request at once and closes the connection. The unread body is discarded,
+ * not kept, and a client still sending after REFUSED_DRAIN_MS is cut off, so a refused request
+ * holds neither memory nor the socket. The reason is one of our constant phrases, never request
+ * data. `status` is 403 unless the refusal is about size (400) or load (503).
  */
 export function refuseRequest(
   req: IncomingMessage,
   res: ServerResponse,
   reason: string,
   render: (reason: string) => { contentType: string; body: string },
+  status = 403,
 ): void {
   logger.warn('loopback request refused', { reason, method: req.method });
   const { contentType, body } = render(reason);
   req.resume();
-  res.writeHead(403, { 'content-type': contentType, connection: 'close' });
+  res.writeHead(status, { 'content-type': contentType, connection: 'close' });
   res.end(body);
+  const socket = req.socket;
+  res.once('finish', () => {
+    const timer = setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
 }
 
-/** The HTTP API's guard: loopback Host, and no Origin but its own. */
-export function guardApiRequests(handler: RequestListener): RequestListener {
+/**
+ * Runs `handler` only for a connection that passes the peer check. `onUnavailable` decides where
+ * the kernel cannot say who the peer is: the HTTP API then asks for its bearer token, while the
+ * S3 endpoint and the revision table rely on their signatures alone.
+ */
+export function withPeerCheck(
+  handler: RequestListener,
+  options: {
+    peerCheck: PeerCheck;
+    refuse: (req: IncomingMessage, res: ServerResponse, reason: string) => void;
+    onUnavailable?: (req: IncomingMessage) => string | undefined;
+  },
+): RequestListener {
   return (req, res) => {
-    const reason = findLoopbackRefusal(req, { allowOwnOrigin: true });
-    if (reason === undefined) {
-      handler(req, res);
+    options.peerCheck(req.socket).then(
+      (verdict) => {
+        const reason =
+          verdict === 'same-user'
+            ? undefined
+            : verdict === 'other-user'
+              ? OTHER_USER_REFUSAL
+              : options.onUnavailable?.(req);
+        if (reason === undefined) {
+          handler(req, res);
 
-      return;
-    }
+          return;
+        }
+        options.refuse(req, res, reason);
+      },
+      () => options.refuse(req, res, OTHER_USER_REFUSAL),
+    );
+  };
+}
+
+export interface ApiGuardOptions {
+  /** The check of who holds the client socket; one shared by the whole process when absent. */
+  peerCheck?: PeerCheck;
+  /**
+   * Asked for (`Authorization: Bearer <token>`) only where the peer's user cannot be read from
+   * the kernel; without one, such a system refuses every request.
+   */
+  bearerToken?: string;
+}
+
+/**
+ * The HTTP API's guard: loopback Host, no Origin but its own, and a client run by the same
+ * local user as this process.
+ *
+ * Why the peer's uid rather than a token on every request: loopback TCP is open to every local
+ * user, and in AWS mode the API deploys for real with the server user's credentials. Linux
+ * names the owner of each TCP socket in `/proc/net/tcp`, so the API can tell its own user's
+ * curl, CLI and scripts from anyone else's without any header, and nothing changes for them.
+ * Where that table is missing (not Linux) the API falls back to a bearer token.
+ */
+export function guardApiRequests(
+  handler: RequestListener,
+  options: ApiGuardOptions = {},
+): RequestListener {
+  const refuse = (req: IncomingMessage, res: ServerResponse, reason: string) =>
     refuseRequest(req, res, reason, (message) => ({
       contentType: 'application/json',
       body: `${JSON.stringify({ error: { code: 'FORBIDDEN', message } })}\n`,
     }));
+  const checked = withPeerCheck(handler, {
+    peerCheck: options.peerCheck ?? getSharedPeerCheck(),
+    refuse,
+    onUnavailable: (req) => findBearerRefusal(req, options.bearerToken),
+  });
+
+  return (req, res) => {
+    const reason = findLoopbackRefusal(req, { allowOwnOrigin: true });
+    if (reason === undefined) {
+      checked(req, res);
+
+      return;
+    }
+    refuse(req, res, reason);
   };
+}
+
+function findBearerRefusal(req: IncomingMessage, token: string | undefined): string | undefined {
+  const refusal = 'this system cannot tell local users apart; send the bearer token';
+  const header = req.headers.authorization;
+  if (token === undefined || header === undefined || !header.startsWith('Bearer ')) return refusal;
+  // Hashes first, so the comparison takes the same time whatever the lengths.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+
+  return timingSafeEqual(digest(header.slice(7)), digest(token)) ? undefined : refusal;
 }

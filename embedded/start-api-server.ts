@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
 import { userInfo } from 'node:os';
 import { MAX_BODY_BYTES } from '../http-api/api-types.ts';
@@ -6,16 +6,21 @@ import { handleApiRequest } from '../http-api/handle-api-request.ts';
 import { describeError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
+import type { PeerCheck } from './check-peer-user.ts';
 import { guardApiRequests } from './guard-loopback-request.ts';
 import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
 import { isClientAbort, logClientAbortOnce } from './log-client-abort.ts';
 
 export interface ApiServer {
   url: string;
+  /**
+   * What a client must send as `Authorization: Bearer <token>` on a system where the peer's
+   * user cannot be read from the kernel (not Linux); on Linux nothing needs it.
+   */
+  bearerToken: string;
   stop(): Promise<void>;
 }
 
-/** The HTTP API on 127.0.0.1 only: the embedded backend has no authentication of its own. */
 /**
  * A request whose body has not fully arrived by then is answered 408 and closed; Node's own
  * default holds a stalled body for 300 s. API Gateway's integration limit is 29 s.
@@ -27,7 +32,12 @@ export async function startApiServer(options: {
   deps: Deps;
   /** Milliseconds to receive a whole request; DEFAULT_REQUEST_TIMEOUT_MS when absent. */
   requestTimeoutMs?: number;
+  /** The fallback bearer token (see ApiServer.bearerToken); a random one when absent. */
+  bearerToken?: string;
+  /** Who may connect; the process-wide check of the peer's uid when absent. */
+  peerCheck?: PeerCheck;
 }): Promise<ApiServer> {
+  const bearerToken = options.bearerToken ?? randomBytes(32).toString('base64url');
   const identity = `local:${safeUserName()}`;
   const handleRequest: RequestListener = (req, res) => {
     void (async () => {
@@ -64,7 +74,8 @@ export async function startApiServer(options: {
       res.end('{"error":{"code":"INTERNAL","message":"the request failed inside the backend"}}\n');
     });
   };
-  // The guard refuses other Hosts and other Origins: DNS rebinding and cross-site pages.
+  // The guard refuses other Hosts and other Origins (DNS rebinding and cross-site pages) and
+  // connections that other local users opened: 127.0.0.1 alone keeps out only other hosts.
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const server = createServer(
     {
@@ -73,11 +84,14 @@ export async function startApiServer(options: {
       // Node checks the timeouts on this interval (30 s by default), so it bounds the overshoot.
       connectionsCheckingInterval: Math.min(requestTimeout, 5_000),
     },
-    guardApiRequests(handleRequest),
+    guardApiRequests(handleRequest, {
+      bearerToken,
+      ...(options.peerCheck === undefined ? {} : { peerCheck: options.peerCheck }),
+    }),
   );
   const port = await listenOnLoopback(server, options.port, '--port');
 
-  return { url: `http://127.0.0.1:${port}`, stop: () => closeServer(server) };
+  return { url: `http://127.0.0.1:${port}`, bearerToken, stop: () => closeServer(server) };
 }
 
 /** Reads at most one byte over the limit, which is enough for the router to answer 413. */

@@ -50,6 +50,7 @@ export async function startRevisionTable(options: {
   }
   server.removeAllListeners('request');
   server.on('request', guardDynamoDbRequests(handler, { credentials: options.credentials }));
+  limitConnections(server);
   const stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
   const port = await listenOnLoopback(server, 0, 'the revision table');
   const endpoint = `http://127.0.0.1:${port}`;
@@ -62,6 +63,25 @@ export async function startRevisionTable(options: {
   }
 
   return { endpoint, client, stop };
+}
+
+/**
+ * The product keeps a handful of connections to this port (one SDK client per process); a
+ * stranger opening thousands must not cost memory or file descriptors, and one that sends its
+ * headers or body slowly is cut off rather than held for Node's default 300 s.
+ */
+export const REVISION_TABLE_LIMITS = {
+  maxConnections: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+} as const;
+
+function limitConnections(server: Server): void {
+  // Connections past the cap are closed as soon as they are accepted.
+  server.maxConnections = REVISION_TABLE_LIMITS.maxConnections;
+  server.headersTimeout = REVISION_TABLE_LIMITS.headersTimeoutMs;
+  // Node applies both on its 30 s connection-checking tick, so a cut may come up to 30 s late.
+  server.requestTimeout = REVISION_TABLE_LIMITS.requestTimeoutMs;
 }
 
 async function ensureTable(client: DynamoDBClientConfig, tableName: string): Promise<void> {

@@ -11,6 +11,13 @@ export interface SigV4Credentials {
   secretAccessKey: string;
 }
 
+/**
+ * How far a signature's time may stand from the server clock, as in AWS: a captured request
+ * replays for at most this long, and a presigned URL cannot be dated into the future to outlive
+ * its expiry.
+ */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
 interface SignatureParts {
   accessKeyId: string;
   scope: string;
@@ -18,7 +25,8 @@ interface SignatureParts {
   amzDate: string;
   signedHeaders: string[];
   signature: string;
-  payloadHash: string;
+  /** What the signature says the body hashes to; undefined when the caller supplies it. */
+  claimedPayloadHash: string | undefined;
   /** The raw query pairs that take part in the canonical request. */
   queryPairs: Array<[string, string]>;
 }
@@ -43,32 +51,17 @@ export interface SigV4Check {
  * when the signature is right.
  */
 export function findSigV4Failure(req: IncomingMessage, check: SigV4Check): string | undefined {
-  const { credentials, bodyHash } = check;
-  const rawUrl = req.url ?? '/';
-  const queryStart = rawUrl.indexOf('?');
-  const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
-  const rawQuery = queryStart === -1 ? '' : rawUrl.slice(queryStart + 1);
-  const pairs = parseQuery(rawQuery);
-  if (pairs === undefined) return 'the query string is not valid percent-encoding';
-
-  if (!req.headers.authorization && bodyHash !== undefined) {
-    return 'the signature must be in the authorization header';
-  }
-  const parts = req.headers.authorization
-    ? readHeaderSignature(req, pairs, bodyHash)
-    : readQuerySignature(pairs, check.now ?? new Date());
-  if (typeof parts === 'string') return parts;
-  if (parts.accessKeyId !== credentials.accessKeyId) return 'the access key id is unknown';
-  const [scopeDate, region, service, terminator] = parts.scope.split('/');
-  if (
-    scopeDate !== parts.date ||
-    !region ||
-    service !== check.service ||
-    terminator !== 'aws4_request'
-  ) {
-    return `the credential scope is not <date>/<region>/${check.service}/aws4_request`;
-  }
-  if (!parts.signedHeaders.includes('host')) return 'the signature does not cover the host header';
+  const checked = checkSignatureParts(req, check);
+  if (typeof checked === 'string') return checked;
+  const { parts, rawPath } = checked;
+  const payloadHash = check.bodyHash ?? parts.claimedPayloadHash;
+  if (payloadHash === undefined) return 'the x-amz-content-sha256 header is missing';
+  const [, region, service, terminator] = parts.scope.split('/') as [
+    string,
+    string,
+    string,
+    string,
+  ];
 
   const canonicalHeaders: string[] = [];
   for (const name of parts.signedHeaders) {
@@ -83,7 +76,7 @@ export function findSigV4Failure(req: IncomingMessage, check: SigV4Check): strin
     canonicalQuery(parts.queryPairs),
     canonicalHeaders.join(''),
     parts.signedHeaders.join(';'),
-    parts.payloadHash,
+    payloadHash,
   ].join('\n');
   const stringToSign = [
     ALGORITHM,
@@ -91,7 +84,7 @@ export function findSigV4Failure(req: IncomingMessage, check: SigV4Check): strin
     parts.scope,
     createHash('sha256').update(canonicalRequest).digest('hex'),
   ].join('\n');
-  let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, parts.date);
+  let key: Buffer = hmac(`AWS4${check.credentials.secretAccessKey}`, parts.date);
   for (const step of [region, service, terminator]) key = hmac(key, step);
   const expected = createHmac('sha256', key).update(stringToSign).digest();
   const provided = Buffer.from(parts.signature, 'hex');
@@ -102,10 +95,68 @@ export function findSigV4Failure(req: IncomingMessage, check: SigV4Check): strin
   return undefined;
 }
 
+/**
+ * Everything about a signature that can be checked before the body arrives: its form, the
+ * access key id, the scope, the signed headers and the time. A DynamoDB request that fails here
+ * is refused without reading a byte of its body.
+ */
+export function findSigV4HeaderFailure(
+  req: IncomingMessage,
+  check: Omit<SigV4Check, 'bodyHash'> & { bodyHashFollows?: boolean },
+): string | undefined {
+  const checked = checkSignatureParts(req, {
+    ...check,
+    ...(check.bodyHashFollows === true ? { bodyHash: '' } : {}),
+  });
+
+  return typeof checked === 'string' ? checked : undefined;
+}
+
+function checkSignatureParts(
+  req: IncomingMessage,
+  check: SigV4Check,
+): { parts: SignatureParts; rawPath: string } | string {
+  const { credentials, bodyHash } = check;
+  const now = check.now ?? new Date();
+  const rawUrl = req.url ?? '/';
+  const queryStart = rawUrl.indexOf('?');
+  const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
+  const rawQuery = queryStart === -1 ? '' : rawUrl.slice(queryStart + 1);
+  const pairs = parseQuery(rawQuery);
+  if (pairs === undefined) return 'the query string is not valid percent-encoding';
+
+  if (!req.headers.authorization && bodyHash !== undefined) {
+    return 'the signature must be in the authorization header';
+  }
+  const parts = req.headers.authorization
+    ? readHeaderSignature(req, pairs, now)
+    : readQuerySignature(pairs, now);
+  if (typeof parts === 'string') return parts;
+  if (parts.accessKeyId !== credentials.accessKeyId) return 'the access key id is unknown';
+  const [scopeDate, region, service, terminator] = parts.scope.split('/');
+  if (
+    scopeDate !== parts.date ||
+    !region ||
+    service !== check.service ||
+    terminator !== 'aws4_request'
+  ) {
+    return `the credential scope is not <date>/<region>/${check.service}/aws4_request`;
+  }
+  if (!parts.signedHeaders.includes('host')) return 'the signature does not cover the host header';
+  // An unsigned x-amz-* header would change what the request does (a copy source, a checksum,
+  // metadata) without the key holder having asked for it. AWS checks the same for presigned URLs.
+  const signed = new Set(parts.signedHeaders);
+  if (Object.keys(req.headers).some((name) => name.startsWith('x-amz-') && !signed.has(name))) {
+    return 'every x-amz-* header must be signed';
+  }
+
+  return { parts, rawPath };
+}
+
 function readHeaderSignature(
   req: IncomingMessage,
   queryPairs: Array<[string, string]>,
-  bodyHash: string | undefined,
+  now: Date,
 ): SignatureParts | string {
   const header = String(req.headers.authorization);
   const match =
@@ -116,8 +167,11 @@ function readHeaderSignature(
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   const date = AMZ_DATE.exec(amzDate)?.[1];
   if (!date) return 'the x-amz-date header is missing or malformed';
-  const payloadHash = bodyHash ?? req.headers['x-amz-content-sha256'];
-  if (typeof payloadHash !== 'string') return 'the x-amz-content-sha256 header is missing';
+  const signedAt = parseAmzDate(amzDate);
+  if (!(Math.abs(now.getTime() - signedAt) <= MAX_CLOCK_SKEW_MS)) {
+    return 'the x-amz-date is more than 15 minutes from the server clock';
+  }
+  const claimed = req.headers['x-amz-content-sha256'];
 
   return {
     accessKeyId: match[1] as string,
@@ -126,7 +180,7 @@ function readHeaderSignature(
     amzDate,
     signedHeaders: (match[3] as string).split(';'),
     signature: match[4] as string,
-    payloadHash,
+    claimedPayloadHash: typeof claimed === 'string' ? claimed : undefined,
     queryPairs,
   };
 }
@@ -146,10 +200,11 @@ function readQuerySignature(pairs: Array<[string, string]>, now: Date): Signatur
   if (!Number.isInteger(expires) || expires < 1 || expires > MAX_PRESIGN_SECONDS) {
     return 'the presigned expiry is out of range';
   }
-  const signedAt = Date.parse(
-    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T` +
-      `${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
-  );
+  const signedAt = parseAmzDate(amzDate);
+  // Without this a URL dated years ahead would work from now until long after its expiry.
+  if (!(signedAt <= now.getTime() + MAX_CLOCK_SKEW_MS)) {
+    return 'the presigned url is dated more than 15 minutes ahead of the server clock';
+  }
   if (!(now.getTime() <= signedAt + expires * 1000)) return 'the presigned url has expired';
 
   return {
@@ -159,9 +214,17 @@ function readQuerySignature(pairs: Array<[string, string]>, now: Date): Signatur
     amzDate,
     signedHeaders: (value('X-Amz-SignedHeaders') ?? '').split(';'),
     signature,
-    payloadHash: value('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD',
+    claimedPayloadHash: value('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD',
     queryPairs: pairs.filter(([key]) => key !== 'X-Amz-Signature'),
   };
+}
+
+/** Milliseconds since the epoch of a `YYYYMMDDTHHMMSSZ` stamp already matched by AMZ_DATE. */
+function parseAmzDate(amzDate: string): number {
+  return Date.parse(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T` +
+      `${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
 }
 
 function parseQuery(rawQuery: string): Array<[string, string]> | undefined {

@@ -19,6 +19,10 @@ import { logger } from '../../../lib/logger.ts';
 import { readExampleClusterYaml, renameCluster } from '../../fixtures/bench/generate-node-pools.ts';
 import { sendRawRequest } from '../../unit/embedded/raw-request.ts';
 
+/** Now as SigV4 writes it (`20261204T190000Z`): forged signatures must fail on the signature, not the date. */
+const AMZ_NOW = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+const AMZ_TODAY = AMZ_NOW.slice(0, 8);
+
 const HOSTILE_ITEM = {
   pk: { S: 'CLUSTER#hostile' },
   sk: { S: 'META' },
@@ -159,9 +163,9 @@ describe('the guard in front of the revision table', () => {
       {
         ...dynamoHeaders,
         authorization:
-          'AWS4-HMAC-SHA256 Credential=kube-aws-local/20260101/us-east-1/dynamodb/aws4_request, ' +
+          `AWS4-HMAC-SHA256 Credential=kube-aws-local/${AMZ_TODAY}/us-east-1/dynamodb/aws4_request, ` +
           `SignedHeaders=host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
-        'x-amz-date': '20260101T000000Z',
+        'x-amz-date': AMZ_NOW,
       },
       'the request signature is refused: the signature does not match',
     ],
@@ -171,9 +175,9 @@ describe('the guard in front of the revision table', () => {
       {
         ...dynamoHeaders,
         authorization:
-          'AWS4-HMAC-SHA256 Credential=kube-aws-local/20260101/us-east-1/s3/aws4_request, ' +
+          `AWS4-HMAC-SHA256 Credential=kube-aws-local/${AMZ_TODAY}/us-east-1/s3/aws4_request, ` +
           `SignedHeaders=host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
-        'x-amz-date': '20260101T000000Z',
+        'x-amz-date': AMZ_NOW,
       },
       'the request signature is refused: the credential scope is not <date>/<region>/dynamodb/aws4_request',
     ],

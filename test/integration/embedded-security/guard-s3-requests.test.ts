@@ -15,6 +15,10 @@ import { registerS3rverKey } from '../../../embedded/register-s3rver-key.ts';
 import { requireTool } from '../../support/external-tools.ts';
 import { sendRawRequest } from '../../unit/embedded/raw-request.ts';
 
+/** Now as SigV4 writes it (`20261204T190000Z`): forged signatures must fail on the signature, not the date. */
+const AMZ_NOW = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+const AMZ_TODAY = AMZ_NOW.slice(0, 8);
+
 const require = createRequire(import.meta.url);
 interface S3rverInstance {
   configureBuckets(): Promise<void>;
@@ -225,9 +229,9 @@ describe('the guard in front of s3rver', () => {
       `/${BUCKET}/clusters/x/cluster.yaml`,
       {
         authorization:
-          `AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/20260101/us-east-1/s3/aws4_request, ` +
+          `AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/${AMZ_TODAY}/us-east-1/s3/aws4_request, ` +
           `SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${'0'.repeat(64)}`,
-        'x-amz-date': '20260101T000000Z',
+        'x-amz-date': AMZ_NOW,
         'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
       },
       'a: 1',
@@ -236,7 +240,7 @@ describe('the guard in front of s3rver', () => {
     [
       'a GET with a forged presigned query',
       'GET',
-      `/${BUCKET}/clusters/demo/cluster.yaml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${CREDENTIALS.accessKeyId}%2F20991231%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20991231T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=${'1'.repeat(64)}`,
+      `/${BUCKET}/clusters/demo/cluster.yaml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${CREDENTIALS.accessKeyId}%2F${AMZ_TODAY}%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=${AMZ_NOW}&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=${'1'.repeat(64)}`,
       {},
       undefined,
       'the request signature is refused: the signature does not match',
