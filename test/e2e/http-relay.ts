@@ -1,5 +1,12 @@
 import { createServer, request } from 'node:http';
 
+export interface RelayHooks {
+  /** Called when a request arrives, before it is forwarded. */
+  onRequest?: (method: string) => void;
+  /** Called when the target's answer arrives, before it is passed on. */
+  onAnswer?: (method: string) => void;
+}
+
 export interface Relay {
   url: string;
   /** Resolves once the first POST has been handed, whole, to the target's socket. */
@@ -10,14 +17,17 @@ export interface Relay {
 /**
  * A loopback HTTP relay to `target`, for tests that pause the target process: it tells the test
  * when a request has reached the target's socket (the kernel queues it while the target is
- * stopped). It names the target in `Host`, as the API only answers requests addressed to it.
+ * stopped), and calls hooks as requests and answers pass. It names the target in `Host`, as the
+ * API only answers requests addressed to it.
  */
-export async function startRelay(target: URL): Promise<Relay> {
+export async function startRelay(target: URL, hooks: RelayHooks = {}): Promise<Relay> {
   let resolve = () => {};
   const postForwarded = new Promise<void>((forwarded) => {
     resolve = forwarded;
   });
   const server = createServer((incoming, answer) => {
+    const method = incoming.method ?? 'GET';
+    hooks.onRequest?.(method);
     const outgoing = request(
       {
         host: target.hostname,
@@ -27,6 +37,7 @@ export async function startRelay(target: URL): Promise<Relay> {
         headers: { ...incoming.headers, host: target.host },
       },
       (response) => {
+        hooks.onAnswer?.(method);
         answer.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(answer);
       },

@@ -129,27 +129,38 @@ describe('a queued up', () => {
   it('prints the lock holder, when it leaves the queue, and its own states', async () => {
     serve = await startServe(stateDir, env);
     const backend = serve;
-    const first = spawnCli(['up', EXAMPLE, '--state-dir', stateDir], env);
-    await pollUntil('the first submission', async () =>
-      first.stdout().includes('submitted') ? true : undefined,
-    );
-    // Revision 1 now holds the lock, and its run takes far longer than this poll's 100 ms. The
-    // backend is paused until the second submission has fully reached it, so however slow the
-    // second CLI is to start, revision 1 is still running when revision 2 is submitted.
-    process.kill(backend.pid, 'SIGSTOP');
+    // The backend is paused whenever it has just answered a POST, and resumed only by the second
+    // CLI's requests: revision 1's run has barely started when its POST is answered, and it only
+    // moves on while the backend handles revision 2's submission and the second CLI's questions,
+    // so revision 1 holds the lock throughout, however slow the machine or the CLI start is.
+    let paused = false;
+    const pauseAfterPost = (method: string) => {
+      if (method !== 'POST') return;
+      process.kill(backend.pid, 'SIGSTOP');
+      paused = true;
+    };
+    const resume = () => {
+      if (paused) process.kill(backend.pid, 'SIGCONT');
+      paused = false;
+    };
+    const target = new URL(backend.apiUrl);
+    const firstRelay = await startRelay(target, { onAnswer: pauseAfterPost });
+    const secondRelay = await startRelay(target, { onRequest: resume, onAnswer: pauseAfterPost });
+    let first: CliChild | undefined;
     let second: CliChild | undefined;
     try {
-      const relay = await startRelay(new URL(backend.apiUrl));
-      try {
-        second = spawnCli(['up', EXAMPLE, '--api', relay.url], env);
-        await relay.postForwarded;
-      } finally {
-        process.kill(backend.pid, 'SIGCONT');
-      }
+      first = spawnCli(['up', EXAMPLE, '--api', firstRelay.url], env);
+      await pollUntil('the first submission', async () =>
+        first?.stdout().includes('submitted') ? true : undefined,
+      );
+      second = spawnCli(['up', EXAMPLE, '--api', secondRelay.url], env);
       await second.exited;
-      await relay.close();
+      resume();
+      await first.exited;
     } finally {
-      process.kill(backend.pid, 'SIGCONT');
+      resume();
+      await firstRelay.close();
+      await secondRelay.close();
     }
 
     expect(await first.exited).toBe(0);
