@@ -94,6 +94,10 @@ export function describeRecovery(recovery: RecoveryReport): string[] {
       ({ cluster, revision }) =>
         `recovered: revision ${revision} of cluster ${cluster} was cut off by a stopped process; recorded FAILED and its lock released`,
     ),
+    ...(recovery.finished ?? []).map(
+      ({ cluster, revision, status }) =>
+        `recovered: revision ${revision} of cluster ${cluster} had already finished: ${status}`,
+    ),
     ...recovery.resumed.map(
       ({ cluster, revision }) =>
         `recovered: revision ${revision} of cluster ${cluster} had not started; started it now`,
