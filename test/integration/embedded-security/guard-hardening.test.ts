@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import {
   startEmbeddedBackend,
 } from '../../../embedded/start-embedded-backend.ts';
 import { logger } from '../../../lib/logger.ts';
+import { requireTool } from '../../support/external-tools.ts';
 import { sendRawRequest } from '../../unit/embedded/raw-request.ts';
 
 const run = promisify(execFile);
@@ -49,6 +50,7 @@ function toBytes(data: SourceData): string | Uint8Array {
   return new Uint8Array(data);
 }
 
+const hasAwsCli = requireTool('aws', ['--version']);
 const YEAR_2001 = Date.parse('2001-06-01T00:00:00Z');
 const YEAR_2099 = Date.parse('2099-06-01T00:00:00Z');
 const s3Denied = (message: string, status = 403, code = 'AccessDenied') => ({
@@ -376,6 +378,32 @@ describe('the hardened guards of the embedded backend', () => {
     expect(closed.filter((outcome) => outcome === 'closed').length).toBeGreaterThanOrEqual(6);
     expect(tables.TableNames).toEqual([REVISIONS_TABLE]);
   });
+
+  it.skipIf(!hasAwsCli)(
+    'still takes a 20 MiB artefact from aws s3 cp, which uploads it in checked 8 MiB parts',
+    async () => {
+      const file = path.join(root, 'large-artefact');
+      await writeFile(file, Buffer.alloc(20 * 1024 * 1024, 0x61));
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: root,
+        AWS_ACCESS_KEY_ID: backend.endpointCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: backend.endpointCredentials.secretAccessKey,
+        AWS_DEFAULT_REGION: 'us-east-1',
+      };
+      const endpoint = ['--endpoint-url', backend.s3Endpoint];
+
+      await run('aws', [...endpoint, 's3', 'cp', file, `s3://${ARTIFACTS_BUCKET}/large`], { env });
+      const { stdout } = await run(
+        'aws',
+        [...endpoint, 's3api', 'head-object', '--bucket', ARTIFACTS_BUCKET, '--key', 'large'],
+        { env },
+      );
+
+      expect(JSON.parse(stdout).ContentLength).toBe(20 * 1024 * 1024);
+    },
+    60_000,
+  );
 
   it('still takes a submission uploaded with the SDK and the state dir key', async () => {
     const s3 = s3With();
