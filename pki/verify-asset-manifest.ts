@@ -93,8 +93,8 @@ export interface ReusedAssetsInput {
 
 /**
  * Throws an IntegrityError naming each named asset that is not self-consistent, does not chain to
- * its issuer in the same manifest, or differs from the recorded fingerprint. A leaf whose issuer
- * already failed is not reported on its own: re-issuing the CA re-issues it.
+ * its issuer in the same manifest, or differs from its recorded fingerprint or entry hash. A leaf
+ * whose issuer already failed is not reported on its own: re-issuing the CA re-issues it.
  */
 export function checkReusedAssets(input: ReusedAssetsInput): void {
   const byName = new Map(input.manifest.assets.map((asset) => [asset.name, asset]));
