@@ -174,12 +174,16 @@ async function startParts(
   });
   await s3.configureBuckets();
   // s3rver alone takes anonymous, cross-site and path-climbing requests; the guard refuses them.
+  // Bounded like the revision table's port: a client that sends nothing, or too slowly, is cut
+  // off, and connections beyond the cap are refused before they hold any memory.
   const s3Server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 5_000 },
     guardS3Requests(s3.callback(), {
       buckets: [SUBMISSIONS_BUCKET, ARTIFACTS_BUCKET],
       credentials,
     }),
   );
+  s3Server.maxConnections = 256;
   const s3Port = await listenOnLoopback(s3Server, options.s3Port, '--s3-port');
   stops.push(async () => {
     await closeServer(s3Server);
