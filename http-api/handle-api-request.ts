@@ -1,6 +1,14 @@
 import { toPublicReport } from '../cluster-config/format-findings.ts';
-import { describeError, isProductError, ValidationError } from '../lib/errors.ts';
+import {
+  describeError,
+  IntegrityError,
+  InvariantError,
+  isProductError,
+  NotFoundError,
+  ValidationError,
+} from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
+import { readVerifiedText } from '../lib/read-verified-object.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { submitClusterYaml } from '../pipeline/submit.ts';
 import type { Finding } from '../schemas/finding.ts';
@@ -159,16 +167,23 @@ async function getTemplate(cluster: string, revision: number, deps: Deps): Promi
       `revision ${revision} of cluster ${cluster} has no rendered template (status ${found.status})`,
     );
   }
-  const template = await deps.artifacts.get(found.templateKey);
-  if (template === undefined) {
-    return errorResponse(404, 'NOT_FOUND', `template of revision ${revision} is missing`);
+  if (found.templateSha256 === undefined) {
+    throw new InvariantError(
+      `revision ${revision} of cluster ${cluster} must record templateSha256 beside templateKey (received none)`,
+    );
   }
+  // The bytes served are the bytes recorded: a template changed in the bucket is refused.
+  try {
+    const body = await readVerifiedText(deps.artifacts, found.templateKey, found.templateSha256);
 
-  return {
-    status: 200,
-    headers: { 'content-type': 'application/json' },
-    body: Buffer.from(template).toString('utf8'),
-  };
+    return { status: 200, headers: { 'content-type': 'application/json' }, body };
+  } catch (error: unknown) {
+    if (error instanceof NotFoundError) {
+      return errorResponse(404, 'NOT_FOUND', `template of revision ${revision} is missing`);
+    }
+    if (error instanceof IntegrityError) return errorResponse(500, 'INTEGRITY', error.message);
+    throw error;
+  }
 }
 
 async function getHistory(cluster: string, revision: number, deps: Deps): Promise<ApiResponse> {

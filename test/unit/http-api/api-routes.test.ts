@@ -10,6 +10,7 @@ import { LocalWorkflow } from '../../../adapters/embedded/local-workflow.ts';
 import { PreviewDeployer } from '../../../adapters/embedded/preview-deployer.ts';
 import type { ApiRequest } from '../../../http-api/api-types.ts';
 import { handleApiRequest } from '../../../http-api/handle-api-request.ts';
+import { sha256Hex } from '../../../lib/hash.ts';
 import type { Deps } from '../../../pipeline/deps.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
 import { MemoryObjectStore } from '../../support/memory-object-store.ts';
@@ -225,5 +226,23 @@ describe('handleApiRequest routes', () => {
       'cluster demo has no revision 7',
       expect.stringMatching(/^revision 1 of cluster demo has no rendered template \(status \w+\)$/),
     ]);
+  });
+
+  it('serves a stored template only while its bytes match the recorded sha256', async () => {
+    await handleApiRequest(post(clusterYaml, { 'content-type': 'application/yaml' }), deps);
+    const template = '{"Resources":{}}';
+    const templateKey = 'clusters/demo/templates/recorded.json';
+    await deps.artifacts.put(templateKey, template, 'application/json');
+    await deps.revisions.update('demo', 1, { templateKey, templateSha256: sha256Hex(template) });
+
+    const served = await handleApiRequest(get('/clusters/demo/revisions/1/template'), deps);
+    await deps.artifacts.put(templateKey, '{"tampered":true}', 'application/json');
+    const tampered = await handleApiRequest(get('/clusters/demo/revisions/1/template'), deps);
+
+    expect([served.status, served.body]).toEqual([200, template]);
+    expect([tampered.status, JSON.parse(tampered.body).error.code]).toEqual([500, 'INTEGRITY']);
+    expect(JSON.parse(tampered.body).error.message).toBe(
+      `${templateKey} must have the recorded sha256 ${sha256Hex(template)} (received ${sha256Hex('{"tampered":true}')}); the object was changed outside the product: submit the cluster again to rewrite it`,
+    );
   });
 });
