@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type RequestListener } from 'node:h
 import { userInfo } from 'node:os';
 import { MAX_BODY_BYTES } from '../http-api/api-types.ts';
 import { handleApiRequest } from '../http-api/handle-api-request.ts';
+import { acceptCorrelationId } from '../lib/correlation-id.ts';
 import { describeError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
@@ -57,7 +58,10 @@ export async function startApiServer(options: {
           headers: flattenHeaders(req),
           body,
           identity,
-          correlationId: typeof correlationHeader === 'string' ? correlationHeader : randomUUID(),
+          correlationId:
+            (typeof correlationHeader === 'string'
+              ? acceptCorrelationId(correlationHeader)
+              : undefined) ?? randomUUID(),
         },
         options.deps,
       );

@@ -4,6 +4,7 @@ import type {
   APIGatewayProxyResult,
 } from 'aws-lambda';
 import type { ApiRequest, ApiResponse } from '../http-api/api-types.ts';
+import { acceptCorrelationId } from '../lib/correlation-id.ts';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2WithIAMAuthorizer;
 
@@ -39,13 +40,13 @@ export function toApiRequest(event: ApiGatewayEvent): ApiRequest {
   };
 }
 
-/** The caller's `x-correlation-id` when sent, else API Gateway's request id. */
+/** The caller's `x-correlation-id` when it is a short plain token, else API Gateway's request id. */
 export function findCorrelationId(event: ApiGatewayEvent): string | undefined {
   const header = Object.entries(event.headers ?? {}).find(
     ([name]) => name.toLowerCase() === 'x-correlation-id',
   )?.[1];
 
-  return header ?? event.requestContext.requestId;
+  return acceptCorrelationId(header) ?? event.requestContext.requestId;
 }
 
 export function toProxyResult(response: ApiResponse): APIGatewayProxyResult {

@@ -6,6 +6,7 @@ import {
   validateClusterYamlBytes,
 } from '../cluster-config/validate-cluster-yaml.ts';
 import { artifactKeys } from '../lib/artifact-keys.ts';
+import { acceptCorrelationId } from '../lib/correlation-id.ts';
 import { ConflictError, DependencyError, ValidationError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
@@ -61,12 +62,6 @@ const PENDING_CLAIM_POLLS = 50;
 const PENDING_CLAIM_INTERVAL_MS = 200;
 /** The transition detail of a revision refused in reject mode; a repeat gets the same 409. */
 const REJECTED_DETAIL = 'rejected: cluster busy';
-/**
- * A caller's correlation id travels in the revision, the execution input and every state's
- * payload and log line, so it must stay small and plain: a UUID, an API Gateway request id or a
- * CI job id fits easily.
- */
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * Accepts a cluster.yaml: offline validation (findings with line and column), de-duplication of
@@ -157,18 +152,6 @@ type SubmitContext = {
   warnings: Finding[];
   deps: Deps;
 };
-
-/**
- * The caller's correlation id when it is a short plain token, else undefined so a new one is
- * made: an id is a tracing aid, so a bad one is replaced (with a WARN) rather than failing the
- * submission, and it can never grow a state payload or carry control characters into logs.
- */
-export function acceptCorrelationId(value: string | undefined): string | undefined {
-  if (value === undefined || CORRELATION_ID.test(value)) return value;
-  logger.warn('correlation id replaced', { received_length: value.length });
-
-  return undefined;
-}
 
 function readBody(request: SubmitRequest): Uint8Array {
   if (request.body instanceof Uint8Array) return request.body;

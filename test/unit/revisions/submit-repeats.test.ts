@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptCorrelationId } from '../../../lib/correlation-id.ts';
 import { sha256Hex } from '../../../lib/hash.ts';
-import { acceptCorrelationId, submitClusterYaml } from '../../../pipeline/submit.ts';
+import { submitClusterYaml } from '../../../pipeline/submit.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
 import { EXAMPLE_YAML, openWorld } from './step-harness.ts';
 
