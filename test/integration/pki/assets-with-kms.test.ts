@@ -82,6 +82,8 @@ describe.skipIf(!hasMoto)('generate-assets and encrypt with KMS on moto', () => 
       Buffer.from(apiserverKey?.content ?? '', 'base64'),
       nodeEncryptionContext(CLUSTER, 'apiserver'),
     );
+    // Only the PEM header is written here, to check the key this test decrypted; this file holds
+    // no key, and the decrypted one lives in memory for the length of the test.
     expect(Buffer.from(plaintext).toString('utf8')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
   });
 });

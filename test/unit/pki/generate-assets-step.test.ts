@@ -207,6 +207,8 @@ describe('generateAssetsStep', () => {
           format: 'pem',
         });
 
+        // Only the PEM header is written here, to check the key this test decrypted; this file holds
+        // no key, and the decrypted one lives in memory for the length of the test.
         expect(text.startsWith('-----BEGIN RSA PRIVATE KEY-----\n'), name).toBe(true);
         expect(derived, name).toBe(asset.publicKey);
         expect(asset.keyId).toBe(fresh.keys.keyId);
