@@ -9,22 +9,16 @@ export interface RelayHooks {
 
 export interface Relay {
   url: string;
-  /** Resolves once the first POST has been handed, whole, to the target's socket. */
-  postForwarded: Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * A loopback HTTP relay to `target`, for tests that pause the target process: it tells the test
- * when a request has reached the target's socket (the kernel queues it while the target is
- * stopped), and calls hooks as requests and answers pass. It names the target in `Host`, as the
- * API only answers requests addressed to it.
+ * A loopback HTTP relay to `target`, for tests that pause the target process: it calls hooks as
+ * requests and answers pass, so a test can stop and resume the target between them (the kernel
+ * queues what arrives meanwhile). It names the target in `Host`, as the API only answers requests
+ * addressed to it.
  */
 export async function startRelay(target: URL, hooks: RelayHooks = {}): Promise<Relay> {
-  let resolve = () => {};
-  const postForwarded = new Promise<void>((forwarded) => {
-    resolve = forwarded;
-  });
   const server = createServer((incoming, answer) => {
     const method = incoming.method ?? 'GET';
     hooks.onRequest?.(method);
@@ -43,7 +37,6 @@ export async function startRelay(target: URL, hooks: RelayHooks = {}): Promise<R
       },
     );
     outgoing.on('error', () => answer.destroy());
-    if (incoming.method === 'POST') outgoing.on('finish', () => resolve());
     incoming.pipe(outgoing);
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
@@ -54,7 +47,6 @@ export async function startRelay(target: URL, hooks: RelayHooks = {}): Promise<R
 
   return {
     url: `http://127.0.0.1:${address.port}`,
-    postForwarded,
     close: () =>
       new Promise((closed) => {
         server.closeAllConnections();
