@@ -26,13 +26,31 @@ describe('an interrupted in-process up', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
+  /**
+   * Starts an in-process `up` and pauses it the moment it prints its first state line, so the
+   * run is certainly still going when the test signals it (the whole run takes under a second).
+   */
   const startUp = async () => {
     const up = spawnCli(['up', EXAMPLE, '--state-dir', stateDir], env);
-    await pollUntil('the Validate Cluster line', async () =>
-      up.stdout().includes('Validate Cluster') ? true : undefined,
-    );
+    await new Promise<void>((resolve, reject) => {
+      const pauseAtFirstState = () => {
+        if (!up.stdout().includes('Validate Cluster')) return;
+        up.child.kill('SIGSTOP');
+        up.child.stdout?.off('data', pauseAtFirstState);
+        resolve();
+      };
+      up.child.stdout?.on('data', pauseAtFirstState);
+      up.child.once('exit', (code) =>
+        reject(new Error(`up exited with ${code} before its first state line: ${up.stdout()}`)),
+      );
+    });
 
     return up;
+  };
+  /** Delivers `signal` to the paused `up`, then lets it run to handle it. */
+  const signalPaused = (up: CliChild, signal: NodeJS.Signals) => {
+    up.child.kill(signal);
+    up.child.kill('SIGCONT');
   };
   const status = async () => {
     const run = await runCli(['status', 'demo', '--state-dir', stateDir], env);
@@ -42,7 +60,7 @@ describe('an interrupted in-process up', () => {
 
   it('records the revision FAILED (interrupted), frees the lock and says so on SIGINT', async () => {
     const up = await startUp();
-    up.child.kill('SIGINT');
+    signalPaused(up, 'SIGINT');
 
     expect(await up.exited).toBe(1);
     expect(up.stderr()).toBe(
@@ -56,7 +74,7 @@ describe('an interrupted in-process up', () => {
 
   it('recovers a killed run on the next start, and the next up runs at once', async () => {
     const up = await startUp();
-    up.child.kill('SIGKILL');
+    signalPaused(up, 'SIGKILL');
     await up.exited;
 
     const next = await runCli(['up', EXAMPLE, '--state-dir', stateDir], env);
