@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -9,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { revisionTableDefinition } from '../adapters/aws/dynamodb-revision-store.ts';
 import { InvariantError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
 import { guardDynamoDbRequests } from './guard-dynamodb-requests.ts';
 import { listenOnLoopback } from './listen-on-loopback.ts';
 import type { SigV4Credentials } from './verify-sigv4-request.ts';
@@ -37,6 +40,7 @@ export async function startRevisionTable(options: {
   region: string;
   credentials: SigV4Credentials;
 }): Promise<RevisionTable> {
+  warnWhenIteratorsLeak();
   const server = dynalite({ path: options.directory, createTableMs: 0 });
   // dynalite closes its database only through its own server's close, which needs a server that
   // listened; so that server is kept and its one request listener is wrapped in the guard.
@@ -82,6 +86,22 @@ function limitConnections(server: Server): void {
   server.headersTimeout = REVISION_TABLE_LIMITS.headersTimeoutMs;
   // Node applies both on its 30 s connection-checking tick, so a cut may come up to 30 s late.
   server.requestTimeout = REVISION_TABLE_LIMITS.requestTimeoutMs;
+}
+
+/**
+ * dynalite 4.0.0 ends the LevelDB iterator behind every Query and Scan by calling a `return`
+ * method that abstract-level iterators do not have, so none is ever closed and each keeps its
+ * snapshot and read-ahead in native memory (about 0.3 MiB a pipeline run in the soak).
+ * `patches/dynalite+4.0.0.patch`, applied by `npm install`'s postinstall, closes them; an install
+ * with `--ignore-scripts` skips it, which is worth a warning rather than a refusal.
+ */
+function warnWhenIteratorsLeak(): void {
+  const source = readFileSync(join(dirname(require.resolve('dynalite')), 'db', 'index.js'), 'utf8');
+  if (source.includes('iterator.return()')) {
+    logger.warn('dynalite is not patched: every query leaks a LevelDB iterator', {
+      remedy: 'run `npm ci` without --ignore-scripts, which applies patches/dynalite+4.0.0.patch',
+    });
+  }
 }
 
 async function ensureTable(client: DynamoDBClientConfig, tableName: string): Promise<void> {
