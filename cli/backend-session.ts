@@ -8,6 +8,13 @@ import { type CliIo, UsageError } from './cli-io.ts';
 
 export interface BackendSession {
   apiUrl: string;
+  /**
+   * Sent as `Authorization: Bearer` on every request: what the HTTP API of a backend found
+   * through the state dir, or started here, asks for where it cannot tell local users apart (not
+   * Linux). Never printed, logged or put in a message; absent for `--api`, whose server is not
+   * ours to hand a token to.
+   */
+  bearerToken?: string;
   /** How the CLI reached the backend, printed so nobody wonders where a revision went. */
   description: string;
   /**
@@ -58,6 +65,7 @@ export async function openBackendSession(
   if (live !== undefined) {
     return {
       apiUrl: live.apiUrl,
+      ...(live.apiToken === undefined ? {} : { bearerToken: live.apiToken }),
       description: `running backend at ${live.apiUrl} (pid ${live.pid})`,
       // Only an embedded serve writes backend.json.
       mode: 'embedded',
@@ -80,6 +88,7 @@ export async function openBackendSession(
 
   return {
     apiUrl: backend.apiUrl,
+    bearerToken: backend.apiBearerToken,
     description: `embedded backend in this process (state in ${stateDir})`,
     mode: 'embedded',
     interrupt: (cause) => backend.interrupt(cause),
@@ -129,6 +138,7 @@ async function openAwsSession(
 
   return {
     apiUrl: backend.apiUrl,
+    bearerToken: backend.apiBearerToken,
     description: describeAwsMode(config, io.env, options.previewOnly === true),
     mode: 'aws',
     awsConfig: config,
@@ -156,6 +166,9 @@ export async function callApi(
       // The client header only labels the revision's source; the submitter stays the caller.
       headers: {
         'x-kube-aws-client': 'cli',
+        ...(session.bearerToken === undefined
+          ? {}
+          : { authorization: `Bearer ${session.bearerToken}` }),
         ...(body === undefined ? {} : { 'content-type': body.contentType, ...body.headers }),
       },
       ...(body === undefined ? {} : { body: body.text }),

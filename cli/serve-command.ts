@@ -10,6 +10,7 @@ import {
 } from '../embedded/start-aws-backend.ts';
 import {
   ARTIFACTS_BUCKET,
+  type EmbeddedBackend,
   SUBMISSIONS_BUCKET,
   startEmbeddedBackend,
 } from '../embedded/start-embedded-backend.ts';
@@ -46,14 +47,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   if (awsConfig !== undefined) return serveAwsMode(awsConfig, stateDir, apiPort, io);
   const backend = await startEmbeddedBackend({ stateDir, apiPort, s3Port });
   for (const line of describeRecovery(backend.recovery)) io.err(`${line}\n`);
-  await writeBackendFile(stateDir, {
-    pid: process.pid,
-    apiUrl: backend.apiUrl,
-    s3Endpoint: backend.s3Endpoint,
-    submissionsBucket: SUBMISSIONS_BUCKET,
-    artifactsBucket: ARTIFACTS_BUCKET,
-    startedAt: new Date().toISOString(),
-  });
+  await writeServeBackendFile(stateDir, backend);
   io.out(
     describeEmbeddedBackend({
       apiUrl: backend.apiUrl,
@@ -74,6 +68,25 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   io.out('stopped\n');
 
   return code;
+}
+
+/**
+ * Tells the CLI of this user where this process's backend listens and the token its HTTP API
+ * wants off Linux (backend.json, 0600 in the checked state dir).
+ */
+export async function writeServeBackendFile(
+  stateDir: string,
+  backend: Pick<EmbeddedBackend, 'apiUrl' | 'apiBearerToken' | 's3Endpoint'>,
+): Promise<void> {
+  await writeBackendFile(stateDir, {
+    pid: process.pid,
+    apiUrl: backend.apiUrl,
+    s3Endpoint: backend.s3Endpoint,
+    submissionsBucket: SUBMISSIONS_BUCKET,
+    artifactsBucket: ARTIFACTS_BUCKET,
+    startedAt: new Date().toISOString(),
+    apiToken: backend.apiBearerToken,
+  });
 }
 
 /** What the signal handling needs of either backend. */

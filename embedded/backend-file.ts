@@ -13,6 +13,19 @@ export const BackendFileSchema = z.object({
   submissionsBucket: z.string(),
   artifactsBucket: z.string(),
   startedAt: z.string(),
+  /**
+   * The HTTP API's bearer token, which a system that is not Linux needs on every request (see
+   * guardApiRequests). It lives here rather than in a file of its own because this file is
+   * already 0600, written atomically, read only after the state dir and the file itself are
+   * checked, and describes one start: a reader gets the token and the URL it is good for from the
+   * same write. New at each start, never kept per state dir: a file left behind by a serve that
+   * crashed then holds a token no server accepts, so a client that sends it to whatever listens
+   * on that port by then gives nothing away. Absent from files of a serve that predates it.
+   */
+  apiToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43,256}$/)
+    .optional(),
 });
 export type BackendFile = z.infer<typeof BackendFileSchema>;
 

@@ -38,6 +38,8 @@ export function readAwsModeConfig(env: NodeJS.ProcessEnv): Readonly<RuntimeConfi
 
 export interface AwsBackend {
   apiUrl: string;
+  /** The HTTP API's bearer token (see EmbeddedBackend.apiBearerToken). Never print it. */
+  apiBearerToken: string;
   deps: Deps;
   workflow: LocalWorkflow;
   config: Readonly<RuntimeConfig>;
@@ -121,6 +123,7 @@ export async function startAwsBackend(options: {
 
   return {
     apiUrl: api.url,
+    apiBearerToken: api.bearerToken,
     deps,
     workflow,
     config: options.config,

@@ -17,6 +17,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { handleS3Upload } from '../pipeline/handle-s3-upload.ts';
 import { runTask } from '../pipeline/run-task.ts';
+import type { PeerCheck } from './check-peer-user.ts';
 import { ENDPOINT_SECRET_FILE_NAME, openEndpointCredentials } from './endpoint-credentials.ts';
 import { guardS3Requests } from './guard-s3-requests.ts';
 import { listClusterNames } from './list-cluster-names.ts';
@@ -69,10 +70,20 @@ export interface EmbeddedBackendOptions {
   retryIntervalOverrideMs?: number;
   /** Milliseconds the HTTP API waits for a whole request (tests); 30 s otherwise. */
   requestTimeoutMs?: number;
+  /**
+   * Who may call the HTTP API (tests: a table that cannot be read forces the bearer-token path
+   * of a system that is not Linux); the process-wide check of the peer's uid when absent.
+   */
+  apiPeerCheck?: PeerCheck;
 }
 
 export interface EmbeddedBackend {
   apiUrl: string;
+  /**
+   * What the HTTP API asks for as `Authorization: Bearer <token>` where the kernel cannot say
+   * which user a connection comes from (not Linux); new at each start. Never print it.
+   */
+  apiBearerToken: string;
   s3Endpoint: string;
   /** The revision table's DynamoDB endpoint, behind the same key as the S3 endpoint. */
   revisionTableEndpoint: string;
@@ -276,6 +287,7 @@ async function startParts(
     ...(options.requestTimeoutMs === undefined
       ? {}
       : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.apiPeerCheck === undefined ? {} : { peerCheck: options.apiPeerCheck }),
   });
 
   const waitForIdle = async () => {
@@ -285,6 +297,7 @@ async function startParts(
 
   return {
     apiUrl: api.url,
+    apiBearerToken: api.bearerToken,
     s3Endpoint,
     revisionTableEndpoint: table.endpoint,
     endpointCredentials: credentials,
