@@ -1,5 +1,5 @@
 import { type ClusterConfig, ClusterConfigSchema } from '../schemas/cluster-config.ts';
-import type { ValidationReport } from '../schemas/finding.ts';
+import type { Finding, ValidationReport } from '../schemas/finding.ts';
 import {
   findingFromProblem,
   locateNear,
@@ -25,7 +25,12 @@ import {
   normaliseLineEndings,
   positionOfByte,
 } from './scan-source-text.ts';
-import { MAX_FILE_BYTES, MAX_NESTING_DEPTH, parseYamlSource } from './yaml-source.ts';
+import {
+  MAX_FILE_BYTES,
+  MAX_NESTING_DEPTH,
+  type Position,
+  parseYamlSource,
+} from './yaml-source.ts';
 
 export interface ClusterYamlResult {
   /** Present only when the report has no errors: defaults applied, `subnets` never empty. */
@@ -161,6 +166,10 @@ function validateText(source: string, file: string): ClusterYamlResult {
       );
     }
   }
+  // After the errors, so a finding at the same place as this warning is listed first.
+  if (keys.known.clusterName === undefined) {
+    findings.push(warnDefaultClusterName(file, locator.documentStart()));
+  }
   // Without usable subnets, the single-AZ defaults would stand in and raise findings of their own.
   if (brokenRoots.has('subnets')) {
     for (const key of ['instanceCIDR', 'availabilityZone', 'controllerIP']) brokenRoots.add(key);
@@ -203,6 +212,24 @@ function retypeWithoutBroken(
 
 function touchesBroken(problem: RuleProblem, brokenRoots: ReadonlySet<string>): boolean {
   return [problem.path, ...problem.related].some((path) => brokenRoots.has(String(path[0])));
+}
+
+/**
+ * A file without clusterName gets kube-aws's default name, which is easy to miss and is the stack
+ * name too: two such files would deploy to the same stack. Valid, but worth a warning.
+ */
+function warnDefaultClusterName(file: string, documentStart: Position): Finding {
+  const name = ClusterConfigSchema.shape.clusterName.parse(undefined);
+
+  return makeFinding(
+    file,
+    'warning',
+    'cluster-name-default',
+    ['clusterName'],
+    documentStart,
+    `clusterName is missing (defaulting to ${formatReceived(name)}, a name another cluster may ` +
+      'also have); set clusterName to name this cluster',
+  );
 }
 
 function reportTooLarge(file: string, size: number): ClusterYamlResult {

@@ -254,6 +254,16 @@ export class SourceLocator {
     return { line, column: col };
   }
 
+  /**
+   * Where the document starts: its `---` marker when it has one, else its first content line
+   * (comments before it are not part of the document).
+   */
+  documentStart(): Position {
+    const offset = this.doc?.range?.[0];
+
+    return offset === undefined ? WHOLE_FILE : this.positionOf(offset);
+  }
+
   /** Whether the path is written in the file (as opposed to filled in by a default). */
   has(path: ConfigPath): boolean {
     return this.find(path).found;
