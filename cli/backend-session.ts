@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { readLiveBackend } from '../embedded/backend-file.ts';
+import type { PeerCheck } from '../embedded/check-peer-user.ts';
 import type { RecoveryReport } from '../embedded/record-interrupted-runs.ts';
 import { resolveStateDir, STATE_DIR_ENV } from '../embedded/state-dir.ts';
 import { logger } from '../lib/logger.ts';
@@ -41,6 +42,8 @@ export async function openBackendSession(
     previewOnly?: boolean;
     /** Readers (status, history) never create state: a missing state dir is an error. */
     requireExistingState?: boolean;
+    /** Who may call an in-process embedded backend's API (tests); the peer-uid check otherwise. */
+    apiPeerCheck?: PeerCheck;
   } = {},
 ): Promise<BackendSession> {
   if (flags.api !== undefined) {
@@ -83,7 +86,12 @@ export async function openBackendSession(
   if (io.env.KUBE_AWS_LOG_LEVEL === undefined) logger.setLogLevel('ERROR');
   // Loaded only here: the emulators are not needed when a backend already runs.
   const { startEmbeddedBackend } = await import('../embedded/start-embedded-backend.ts');
-  const backend = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
+  const backend = await startEmbeddedBackend({
+    stateDir,
+    apiPort: 0,
+    s3Port: 0,
+    ...(options.apiPeerCheck === undefined ? {} : { apiPeerCheck: options.apiPeerCheck }),
+  });
   for (const line of describeRecovery(backend.recovery)) io.err(`${line}\n`);
 
   return {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi, openBackendSession } from '../../../cli/backend-session.ts';
 import { main } from '../../../cli/main.ts';
 import { writeServeBackendFile } from '../../../cli/serve-command.ts';
 import { createPeerCheck } from '../../../embedded/check-peer-user.ts';
@@ -147,5 +148,31 @@ describe('the CLI and a serve that cannot tell local users apart', () => {
     expect([(await get(token)).status, (await get(backend.apiBearerToken)).status]).toEqual([
       403, 404,
     ]);
+  });
+});
+
+describe('the CLI and the backend it runs in-process where local users cannot be told apart', () => {
+  it('submits with the in-process backend token, which a request without it lacks', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'kube-aws-bearer-in-process-'));
+    const stateDir = path.join(root, 'state');
+    const io = captureIo();
+    const session = await openBackendSession({ 'state-dir': stateDir }, io, {
+      apiPeerCheck: createPeerCheck({ tablePath: path.join(root, 'no-proc-net-tcp') }),
+    });
+    try {
+      const bare = await fetch(`${session.apiUrl}/clusters/demo`);
+      const submitted = await callApi(session, 'POST', '/clusters', {
+        text: await readFile(EXAMPLE, 'utf8'),
+        contentType: 'application/yaml',
+      });
+
+      expect([bare.status, await bare.text()]).toEqual([403, REFUSAL]);
+      expect(submitted.status).toBe(202);
+      expect(submitted.body).toMatchObject({ cluster: 'demo', revision: 1 });
+      expect([io.stdout(), io.stderr()]).toEqual(['', '']);
+    } finally {
+      await session.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
