@@ -21,8 +21,8 @@ export function describeEmbeddedBackend(backend: {
   state        ${backend.stateDir}
   health       ${backend.apiUrl}/healthz
 
-Submit over HTTP (not on Linux, add -H "Authorization: Bearer <apiToken of ${backend.stateDir}/backend.json>";
-the kube-aws CLI sends it by itself):
+Submit over HTTP (not on Linux, also send -H "Authorization: Bearer <token>", the token being
+apiToken in backend.json in the state dir; the kube-aws CLI sends it by itself):
   curl -X POST --data-binary @examples/cluster.yaml -H 'Content-Type: application/yaml' ${backend.apiUrl}/clusters
 
 Submit by upload (the answer lands beside it as validation.json; the key is this state dir's,
