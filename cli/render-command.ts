@@ -10,9 +10,9 @@ import {
   openBackendSession,
 } from './backend-session.ts';
 import { type CliIo, EXIT, InterruptedError, UsageError } from './cli-io.ts';
+import { describeFailedValidation, relabel } from './describe-failed-validation.ts';
 import { followExecution } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
-import { relabel } from './up-command.ts';
 
 const RENDER_DEADLINE_MS = 10 * 60 * 1000;
 
@@ -74,6 +74,7 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
       io.err(
         `kube-aws render: revision ${revision} ended ${finished.status} without a template (${reason})\n`,
       );
+      io.err(await describeFailedValidation(session, finished, input.displayName));
       return EXIT.failed;
     }
 

@@ -1,9 +1,13 @@
 import type { ClusterRecord, Revision } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
 import { type CliIo, EXIT } from './cli-io.ts';
+import { describeFailedValidation } from './describe-failed-validation.ts';
 import { parseClusterCommand } from './parse-cluster-command.ts';
 
-/** `kube-aws status <cluster>`: latest and last applied revision, the lock and the queue. */
+/**
+ * `kube-aws status <cluster>`: latest and last applied revision, the lock and the queue; the
+ * findings when the latest revision failed validation.
+ */
 export async function runStatusCommand(args: string[], io: CliIo): Promise<number> {
   const { cluster, format, backend } = parseClusterCommand(args);
 
@@ -38,6 +42,9 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
       `lock          ${record.lock === undefined ? 'free' : `held by revision ${record.lock.revision} until ${record.lock.expiresAt}`}\n`,
     );
     io.out(`queued        ${queued.length === 0 ? 'none' : queued.join(', ')}\n`);
+    // An upload that failed the Validate state has only this place to show its findings.
+    if (latest !== undefined)
+      io.out(await describeFailedValidation(session, latest, 'cluster.yaml'));
 
     return EXIT.ok;
   } finally {

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
 import { ENV } from '../lib/env-names.ts';
-import type { ValidationReport } from '../schemas/finding.ts';
 import { type Revision, TERMINAL_STATUSES } from '../schemas/revision.ts';
 import {
   type BackendSession,
@@ -11,6 +10,11 @@ import {
 } from './backend-session.ts';
 import { type CliIo, countOf, EXIT, InterruptedError, UsageError } from './cli-io.ts';
 import { describeChangePreview, summariseChanges } from './describe-change-preview.ts';
+import {
+  describeFailedValidation,
+  formatFindingsCapped,
+  relabel,
+} from './describe-failed-validation.ts';
 import { followExecution, formatExecutionEvent } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
 
@@ -54,7 +58,9 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
     if (answer.status === 400 && (answer.body as PublicReport).errors !== undefined) {
       const report = answer.body as PublicReport;
       const relabelled = relabel(report, input.displayName);
-      io.err(`${formatFindingsText(relabelled).trimEnd()}\n`);
+      io.err(
+        formatFindingsCapped(relabelled, `(kube-aws validate ${input.displayName} lists them all)`),
+      );
       io.err(`${input.displayName}: not submitted (${countOf(report.errors.length, 'error')})\n`);
       return EXIT.failed;
     }
@@ -119,6 +125,7 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       ...(interruptions === undefined ? {} : { signal: interruptions.signal }),
     });
     printOutcome(revision, (Date.now() - started) / 1000, values.verbose === true, io);
+    io.err(await describeFailedValidation(session, revision, input.displayName));
 
     return SUCCESSFUL.has(revision.status) ? EXIT.ok : EXIT.failed;
   } catch (error: unknown) {
@@ -314,20 +321,4 @@ function printOutcome(revision: Revision, seconds: number, verbose: boolean, io:
   else if (preview !== '') io.out('the full change preview prints with --verbose\n');
   if (revision.error !== undefined)
     io.out(`error: ${revision.error.name}: ${revision.error.message}\n`);
-}
-
-/**
- * The API's public findings carry no severity (their list says it) and name the uploaded
- * document; restore the severity and show the path the user typed.
- */
-export function relabel(report: PublicReport, file: string): ValidationReport {
-  return {
-    valid: report.valid,
-    errors: report.errors.map((finding) => ({ ...finding, file, severity: 'error' as const })),
-    warnings: report.warnings.map((finding) => ({
-      ...finding,
-      file,
-      severity: 'warning' as const,
-    })),
-  };
 }

@@ -1,15 +1,9 @@
-import type { Finding, ValidationReport } from '../schemas/finding.ts';
+import type { Finding, PublicFinding, PublicReport, ValidationReport } from '../schemas/finding.ts';
 import { escapeControlCharacters } from './escape-control-characters.ts';
 
 /** The public shapes of validation output (DESIGN.md: CLI text, CLI/API JSON). */
 
-export type PublicFinding = Omit<Finding, 'severity'>;
-
-export interface PublicReport {
-  valid: boolean;
-  errors: PublicFinding[];
-  warnings: PublicFinding[];
-}
+export type { PublicFinding, PublicReport } from '../schemas/finding.ts';
 
 /**
  * One line per finding, errors and warnings merged in file order:
@@ -17,11 +11,16 @@ export interface PublicReport {
  * Empty string when there is nothing to report; otherwise every line ends with a newline.
  */
 export function formatFindingsText(report: ValidationReport): string {
-  const findings = [...report.errors, ...report.warnings].sort(
+  return sortFindings(report)
+    .map((finding) => `${formatFindingLine(finding)}\n`)
+    .join('');
+}
+
+/** Errors and warnings merged in file order, as the text output lists them. */
+export function sortFindings(report: ValidationReport): Finding[] {
+  return [...report.errors, ...report.warnings].sort(
     (a, b) => a.line - b.line || a.column - b.column,
   );
-
-  return findings.map((finding) => `${formatFindingLine(finding)}\n`).join('');
 }
 
 export function formatFindingLine(finding: Finding): string {

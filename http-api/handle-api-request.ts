@@ -11,6 +11,7 @@ import { logger } from '../lib/logger.ts';
 import { readVerifiedText } from '../lib/read-verified-object.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import { submitClusterYaml } from '../pipeline/submit.ts';
+import { readValidationReport } from '../pipeline/validate-step.ts';
 import type { Finding } from '../schemas/finding.ts';
 import {
   type ApiRequest,
@@ -60,6 +61,9 @@ async function routeRequest(request: ApiRequest, deps: Deps): Promise<ApiRespons
   }
   if (segments.length === 5 && segments[4] === 'history') {
     return getHistory(cluster, revision, deps);
+  }
+  if (segments.length === 5 && segments[4] === 'validation') {
+    return getValidation(cluster, revision, deps);
   }
 
   return notFound(request.path);
@@ -193,6 +197,27 @@ async function getHistory(cluster: string, revision: number, deps: Deps): Promis
     found.executionArn === undefined ? [] : await deps.workflow.history(found.executionArn);
 
   return jsonResponse(200, { cluster, revision, executionArn: found.executionArn, events });
+}
+
+/** Every finding of a revision that failed the Validate state, and where the report is stored. */
+async function getValidation(cluster: string, revision: number, deps: Deps): Promise<ApiResponse> {
+  const found = await deps.revisions.get(cluster, revision);
+  if (found === undefined) return revisionNotFound(cluster, revision);
+  try {
+    const stored = await readValidationReport(deps, cluster, revision);
+    if (stored === undefined) {
+      return errorResponse(
+        404,
+        'NOT_FOUND',
+        `revision ${revision} of cluster ${cluster} has no stored validation findings (status ${found.status})`,
+      );
+    }
+
+    return jsonResponse(200, { cluster, revision, location: stored.location, ...stored.report });
+  } catch (error: unknown) {
+    if (error instanceof IntegrityError) return errorResponse(500, 'INTEGRITY', error.message);
+    throw error;
+  }
 }
 
 function revisionLinks(cluster: string, revision: number): Record<string, string> {

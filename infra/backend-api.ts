@@ -87,6 +87,7 @@ export class BackendApi extends Construct {
     addStatusRoute(revision, status, validator, ['name', 'n']);
     addStatusRoute(revision.addResource('template'), status, validator, ['name', 'n']);
     addStatusRoute(revision.addResource('history'), status, validator, ['name', 'n']);
+    addStatusRoute(revision.addResource('validation'), status, validator, ['name', 'n']);
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',

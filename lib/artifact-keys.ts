@@ -9,6 +9,9 @@ export const artifactKeys = {
    */
   submittedInput: (cluster: string, sha256: string) => `clusters/${cluster}/inputs/${sha256}.yaml`,
   config: (cluster: string, revision: number) => `${revisionPrefix(cluster, revision)}/config.json`,
+  /** Every finding of a revision that failed the Validate state, as the public report. */
+  validation: (cluster: string, revision: number) =>
+    `${revisionPrefix(cluster, revision)}/validation.json`,
   assetManifest: (cluster: string, revision: number) =>
     `${revisionPrefix(cluster, revision)}/assets.json`,
   nodeAssets: (cluster: string, revision: number) =>

@@ -1,18 +1,26 @@
 import { findingFromProblem, summarise } from '../cluster-config/build-findings.ts';
 import { checkAccount } from '../cluster-config/check-account.ts';
+import { toPublicReport } from '../cluster-config/format-findings.ts';
 import { validateClusterYamlBytes } from '../cluster-config/validate-cluster-yaml.ts';
 import { createSourceLocator } from '../cluster-config/yaml-source.ts';
 import { artifactKeys } from '../lib/artifact-keys.ts';
-import { InvariantError, NotFoundError, ValidationError } from '../lib/errors.ts';
+import { IntegrityError, InvariantError, NotFoundError, ValidationError } from '../lib/errors.ts';
 import { canonicalJson, sha256Hex } from '../lib/hash.ts';
 import { logger } from '../lib/logger.ts';
 import { readVerifiedObject } from '../lib/read-verified-object.ts';
 import { type ClusterConfig, ClusterConfigSchema } from '../schemas/cluster-config.ts';
-import type { Finding } from '../schemas/finding.ts';
+import {
+  type Finding,
+  type PublicReport,
+  PublicReportSchema,
+  type ValidationReport,
+} from '../schemas/finding.ts';
 import type { TaskInput, ValidationResult } from '../schemas/state-payloads.ts';
 import type { Deps } from './deps.ts';
 
 const INPUT_FILE = 'cluster.yaml';
+/** A report holds at most 101 findings of bounded length; anything far larger is not ours. */
+const MAX_REPORT_BYTES = 1024 * 1024;
 
 /**
  * The Validate state: the offline rules again (the input may have arrived by S3 without the
@@ -31,20 +39,22 @@ export async function validateStep(input: TaskInput, deps: Deps): Promise<Valida
   const bytes = await readVerifiedObject(deps.artifacts, record.inputKey, record.inputSha256);
 
   const offline = validateClusterYamlBytes(bytes, INPUT_FILE);
-  if (offline.config === undefined) throw toValidationError(offline.report.errors);
+  if (offline.config === undefined) throw await storeFailure(input, deps, [offline.report]);
   const config = offline.config;
   const locator = createSourceLocator(new TextDecoder('utf-8').decode(bytes));
   if (config.clusterName !== cluster) {
-    throw toValidationError([
-      findingFromProblem(INPUT_FILE, locator, {
-        severity: 'error',
-        rule: 'cluster-name-mismatch',
-        path: ['clusterName'],
-        message:
-          `clusterName must be ${cluster}, the cluster this revision belongs to ` +
-          `(received "${config.clusterName}")`,
-        related: [],
-      }),
+    const mismatch = findingFromProblem(INPUT_FILE, locator, {
+      severity: 'error',
+      rule: 'cluster-name-mismatch',
+      path: ['clusterName'],
+      message:
+        `clusterName must be ${cluster}, the cluster this revision belongs to ` +
+        `(received "${config.clusterName}")`,
+      related: [],
+    });
+    throw await storeFailure(input, deps, [
+      offline.report,
+      { valid: false, errors: [mismatch], warnings: [] },
     ]);
   }
 
@@ -58,7 +68,9 @@ export async function validateStep(input: TaskInput, deps: Deps): Promise<Valida
   const account = summarise(
     problems.map((problem) => findingFromProblem(INPUT_FILE, locator, problem)),
   );
-  if (!account.report.valid) throw toValidationError(account.report.errors);
+  if (!account.report.valid) {
+    throw await storeFailure(input, deps, [offline.report, account.report]);
+  }
 
   const json = canonicalJson(config);
   const configKey = artifactKeys.config(cluster, revision);
@@ -93,9 +105,90 @@ export async function loadConfig(
   return result.data;
 }
 
-function toValidationError(errors: Finding[]): ValidationError {
-  const first = errors[0]?.message ?? 'unknown problem';
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+/**
+ * Stores every finding of a failed validation (errors and warnings, offline and account checks)
+ * as the public report under the revision, then returns the error to throw: it names the first
+ * error, the count and where the report is. The findings stay out of the error's message, which
+ * Step Functions carries in a Cause capped at 32,768 characters and the revision keeps in full.
+ */
+async function storeFailure(
+  input: TaskInput,
+  deps: Deps,
+  reports: ValidationReport[],
+): Promise<ValidationError> {
+  const report = mergeReports(reports);
+  const key = artifactKeys.validation(input.cluster, input.revision);
+  await deps.artifacts.put(
+    key,
+    `${JSON.stringify(toPublicReport(report), null, 2)}\n`,
+    'application/json',
+  );
+  const first = report.errors[0]?.message ?? 'unknown problem';
+  const more = report.errors.length > 1 ? ` (and ${report.errors.length - 1} more)` : '';
+  logger.info('cluster config invalid', {
+    cluster_name: input.cluster,
+    revision: input.revision,
+    errors: report.errors.length,
+    warnings: report.warnings.length,
+  });
 
-  return new ValidationError(`${INPUT_FILE} is invalid: ${first}${more}`, errors);
+  return new ValidationError(
+    `${INPUT_FILE} is invalid: ${first}${more}; every finding is in ` +
+      describeValidationLocation(deps.artifacts.bucket, key),
+    report.errors,
+  );
+}
+
+/** Where a failed revision's report is, as the messages name it. */
+export function describeValidationLocation(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+/** One report of several, each list in file order; every report merged here holds an error. */
+function mergeReports(reports: ValidationReport[]): ValidationReport {
+  const inFileOrder = (a: Finding, b: Finding) => a.line - b.line || a.column - b.column;
+
+  return {
+    valid: false,
+    errors: reports.flatMap((report) => report.errors).sort(inFileOrder),
+    warnings: reports.flatMap((report) => report.warnings).sort(inFileOrder),
+  };
+}
+
+/**
+ * The report a revision's failed Validate state stored, or undefined when it stored none (the
+ * revision passed validation, or failed elsewhere). A stored object that is not such a report
+ * was changed outside the product.
+ */
+export async function readValidationReport(
+  deps: Pick<Deps, 'artifacts'>,
+  cluster: string,
+  revision: number,
+): Promise<{ report: PublicReport; location: string } | undefined> {
+  const key = artifactKeys.validation(cluster, revision);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await deps.artifacts.get(key, { maxBytes: MAX_REPORT_BYTES });
+  } catch (error: unknown) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new IntegrityError(`${key} ${error.message}; submit the file again`, { cause: error });
+  }
+  if (bytes === undefined) return undefined;
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8').decode(bytes));
+  } catch (error: unknown) {
+    throw new IntegrityError(`${key} must be the JSON report Validate wrote (received no JSON)`, {
+      cause: error,
+    });
+  }
+  const result = PublicReportSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new IntegrityError(
+      `${key} must be the JSON report Validate wrote (received another shape); submit the file again`,
+    );
+  }
+
+  return { report: result.data, location: describeValidationLocation(deps.artifacts.bucket, key) };
 }

@@ -21,3 +21,14 @@ export const ValidationReportSchema = z.object({
   warnings: z.array(FindingSchema),
 });
 export type ValidationReport = z.infer<typeof ValidationReportSchema>;
+
+/** A finding as the API and the JSON output show it: the list it is in says its severity. */
+export const PublicFindingSchema = FindingSchema.omit({ severity: true });
+export type PublicFinding = z.infer<typeof PublicFindingSchema>;
+
+export const PublicReportSchema = z.object({
+  valid: z.boolean(),
+  errors: z.array(PublicFindingSchema),
+  warnings: z.array(PublicFindingSchema),
+});
+export type PublicReport = z.infer<typeof PublicReportSchema>;

@@ -215,7 +215,7 @@ describe('api', () => {
   it('requires IAM authorisation on every method', () => {
     const methods = Object.values(resourcesOfType(backend.json, 'AWS::ApiGateway::Method'));
 
-    expect(methods.length).toBe(6);
+    expect(methods.length).toBe(7);
     for (const method of methods) {
       expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
     }
@@ -242,6 +242,7 @@ describe('api', () => {
       'GET /clusters/{name}/revisions/{n}',
       'GET /clusters/{name}/revisions/{n}/history',
       'GET /clusters/{name}/revisions/{n}/template',
+      'GET /clusters/{name}/revisions/{n}/validation',
       'POST /clusters',
     ]);
   });
