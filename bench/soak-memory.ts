@@ -5,6 +5,8 @@ import { median } from './bench-support.ts';
 /** Heap may drift this much before a rise counts as growth without bound. */
 const HEAP_SLACK = { factor: 1.5, bytes: 32 * 2 ** 20 };
 const RSS_SLACK = { factor: 1.5, bytes: 96 * 2 ** 20 };
+/** Reported for context only: V8 grows and shrinks its reservation with the load. */
+const NO_LIMIT = { factor: Number.POSITIVE_INFINITY, bytes: Number.POSITIVE_INFINITY };
 
 let gc: (() => void) | undefined;
 
@@ -21,6 +23,8 @@ export async function forceGc(): Promise<void> {
 interface Sample {
   at: number;
   heapUsed: number;
+  /** What V8 has reserved for its heap: part of RSS, and it swings with the load. */
+  heapTotal: number;
   rss: number;
 }
 
@@ -34,8 +38,8 @@ export class MemorySampler {
   start(): void {
     this.timer = setInterval(() => {
       void forceGc().then(() => {
-        const { heapUsed, rss } = process.memoryUsage();
-        this.samples.push({ at: Date.now(), heapUsed, rss });
+        const { heapUsed, heapTotal, rss } = process.memoryUsage();
+        this.samples.push({ at: Date.now(), heapUsed, heapTotal, rss });
       });
     }, this.intervalMs);
   }
@@ -74,7 +78,7 @@ export class MemorySampler {
     };
 
     return {
-      summary: `memory (${this.samples.length} samples, 1 per ${this.intervalMs / 1000} s, heap after gc): ${describe('heap used', (s) => s.heapUsed, HEAP_SLACK)}; ${describe('rss', (s) => s.rss, RSS_SLACK)}`,
+      summary: `memory (${this.samples.length} samples, 1 per ${this.intervalMs / 1000} s, heap after gc): ${describe('heap used', (s) => s.heapUsed, HEAP_SLACK)}; ${describe('heap reserved', (s) => s.heapTotal, NO_LIMIT)}; ${describe('rss', (s) => s.rss, RSS_SLACK)}`,
       violations,
     };
   }
