@@ -108,8 +108,8 @@ export async function loadConfig(
 /**
  * Stores every finding of a failed validation (errors and warnings, offline and account checks)
  * as the public report under the revision, then returns the error to throw: it names the first
- * error, the count and where the report is. The findings stay out of the error's message, which
- * Step Functions carries in a Cause capped at 32,768 characters and the revision keeps in full.
+ * error, the count and where the report is. The findings stay out of the error's message: Step
+ * Functions carries it in a Cause capped at 32,768 characters, and the revision keeps 2,000.
  */
 async function storeFailure(
   input: TaskInput,
@@ -140,7 +140,7 @@ async function storeFailure(
 }
 
 /** Where a failed revision's report is, as the messages name it. */
-export function describeValidationLocation(bucket: string, key: string): string {
+function describeValidationLocation(bucket: string, key: string): string {
   return `s3://${bucket}/${key}`;
 }
 
@@ -171,7 +171,7 @@ export async function readValidationReport(
     bytes = await deps.artifacts.get(key, { maxBytes: MAX_REPORT_BYTES });
   } catch (error: unknown) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new IntegrityError(`${key} ${error.message}; submit the file again`, { cause: error });
+    throw new IntegrityError(`${error.message}; submit the file again`, { cause: error });
   }
   if (bytes === undefined) return undefined;
 
