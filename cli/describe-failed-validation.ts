@@ -1,12 +1,17 @@
+import * as z from 'zod';
+import { escapeControlCharacters } from '../cluster-config/escape-control-characters.ts';
 import {
   formatFindingLine,
   type PublicReport,
   sortFindings,
 } from '../cluster-config/format-findings.ts';
-import type { ValidationReport } from '../schemas/finding.ts';
+import { PublicReportSchema, type ValidationReport } from '../schemas/finding.ts';
 import type { Revision } from '../schemas/revision.ts';
 import { type BackendSession, callApi } from './backend-session.ts';
 import { countOf } from './cli-io.ts';
+
+/** The API's answer for a revision's stored findings. */
+const StoredReportSchema = PublicReportSchema.extend({ location: z.string() });
 
 /** Findings printed at once; a longer report ends with a line saying where the rest are. */
 export const MAX_PRINTED_FINDINGS = 50;
@@ -59,12 +64,13 @@ export async function describeFailedValidation(
     'GET',
     `/clusters/${encodeURIComponent(revision.cluster)}/revisions/${revision.revision}/validation`,
   );
-  if (answer.status !== 200) return '';
-  const stored = answer.body as PublicReport & { location: string };
-  const report = relabel(stored, file);
+  const stored = StoredReportSchema.safeParse(answer.body);
+  if (answer.status !== 200 || !stored.success) return '';
+  const report = relabel(stored.data, file);
 
   return (
-    formatFindingsCapped(report, `in ${stored.location}`) +
+    // The location is the backend's text, shown as the findings are: control characters escaped.
+    formatFindingsCapped(report, `in ${escapeControlCharacters(stored.data.location)}`) +
     `${file}: revision ${revision.revision} failed validation (${countOf(report.errors.length, 'error')}, ` +
     `${countOf(report.warnings.length, 'warning')})\n`
   );
