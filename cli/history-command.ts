@@ -22,6 +22,13 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
       return EXIT.ok;
     }
     io.out(formatRevisionTable(revisions));
+    // The table has no room for why a revision failed validation; its error says where to look.
+    for (const revision of revisions) {
+      if (revision.status === 'FAILED' && revision.error?.name === 'ValidationError')
+        io.out(
+          `revision ${revision.revision}: ${revision.error.name}: ${revision.error.message}\n`,
+        );
+    }
 
     return EXIT.ok;
   } finally {

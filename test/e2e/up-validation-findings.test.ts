@@ -163,7 +163,7 @@ describe.skipIf(!hasMoto)('kube-aws up of a file that fails the Validate state i
   const lineOf = (key: string) => text.split('\n').findIndex((line) => line.startsWith(key)) + 1;
   const location = 's3://kube-aws-artifacts-moto/clusters/demo/revisions/000001/validation.json';
 
-  it('prints all three account findings with line and column after the run, then in status', async () => {
+  it('prints all three account findings with line and column after the run, then in status and history', async () => {
     const findings = [
       `:${lineOf('hostedZoneId:')}:1: error: hostedZoneId must name an existing Route 53 hosted ` +
         'zone (received "Z0EXAMPLE1234567890AB")',
@@ -222,6 +222,14 @@ describe.skipIf(!hasMoto)('kube-aws up of a file that fails the Validate state i
       ].join('\n'),
     );
     expect(status.code).toBe(0);
+
+    const history = await runCli(['history', 'demo'], env, 60_000);
+
+    expect(history.stdout.split('\n').slice(2)).toEqual([
+      `revision 1: ValidationError: ${message}`,
+      '',
+    ]);
+    expect(history.code).toBe(0);
   });
 });
 
