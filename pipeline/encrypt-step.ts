@@ -37,56 +37,61 @@ export async function encryptStep(input: TaskInput, deps: Deps): Promise<Encrypt
   if (manifestKey === undefined) {
     throw new InvariantError('state.assets.manifestKey must be set before encrypt (received none)');
   }
-  const { manifest, rotateAll } = await loadCurrentManifest(deps, input, manifestKey);
-  const latest = await readOptionalJsonObject(
-    deps.artifacts,
-    artifactKeys.latestAssets(cluster),
-    LatestAssetsPointerSchema,
-  );
+  const [{ manifest, rotateAll }, latest] = await Promise.all([
+    loadCurrentManifest(deps, input, manifestKey),
+    readOptionalJsonObject(
+      deps.artifacts,
+      artifactKeys.latestAssets(cluster),
+      LatestAssetsPointerSchema,
+    ),
+  ]);
   // After a full rotation no key is the same, so nothing earlier is read (or needs to be intact).
   const earlier = rotateAll ? new Map() : await loadNodeCiphertexts(deps, cluster, latest);
   const byName = new Map(manifest.assets.map((asset) => [asset.name, asset]));
 
-  const assets: NodeAsset[] = [];
   const encrypted: string[] = [];
   const reused: string[] = [];
-  for (const spec of ASSET_CATALOGUE) {
-    const entry = byName.get(spec.name);
-    if (entry === undefined) {
-      throw new InvariantError(`${manifestKey} must list asset ${spec.name} (received none)`);
-    }
-    for (const file of spec.files) {
-      if (file.kind !== 'private-key') {
-        assets.push(describePublicFile(entry, file));
-        continue;
+  // Every private key is re-encrypted at once: one KMS round trip of latency rather than one per key.
+  const assets = await Promise.all(
+    ASSET_CATALOGUE.flatMap((spec) => {
+      const entry = byName.get(spec.name);
+      if (entry === undefined) {
+        throw new InvariantError(`${manifestKey} must list asset ${spec.name} (received none)`);
       }
-      const context = nodeEncryptionContext(cluster, entry.name);
-      const kept = earlier.get(file.path);
-      const reusable =
-        kept !== undefined &&
-        kept.fingerprint === entry.publicKeyFingerprint &&
-        canonicalJson(kept.encryptionContext) === canonicalJson(context);
-      const content = reusable ? kept.content : await sealForNodes(deps.keys, cluster, entry);
-      (reusable ? reused : encrypted).push(entry.name);
-      assets.push({
-        name: entry.name,
-        kind: 'private-key',
-        roles: [...file.roles],
-        path: file.path,
-        content,
-        encryptionContext: context,
-        fingerprint: entry.publicKeyFingerprint,
+
+      return spec.files.map(async (file): Promise<NodeAsset> => {
+        if (file.kind !== 'private-key') return describePublicFile(entry, file);
+        const context = nodeEncryptionContext(cluster, entry.name);
+        const kept = earlier.get(file.path);
+        const reusable =
+          kept !== undefined &&
+          kept.fingerprint === entry.publicKeyFingerprint &&
+          canonicalJson(kept.encryptionContext) === canonicalJson(context);
+        (reusable ? reused : encrypted).push(entry.name);
+        const content = reusable ? kept.content : await sealForNodes(deps.keys, cluster, entry);
+
+        return {
+          name: entry.name,
+          kind: 'private-key',
+          roles: [...file.roles],
+          path: file.path,
+          content,
+          encryptionContext: context,
+          fingerprint: entry.publicKeyFingerprint,
+        };
       });
-    }
-  }
+    }),
+  );
 
   const bundle: NodeAssets = { cluster, keyId: deps.keys.keyId, assets };
   const nodeAssetsKey = artifactKeys.nodeAssets(cluster, revision);
   const body = canonicalJson(bundle, 2);
   const nodeAssetsSha256 = sha256Hex(body);
-  await deps.artifacts.put(nodeAssetsKey, body, 'application/json');
-  // Recorded before the pointer moves, so a bundle the pointer names always has its hash on record.
-  await deps.revisions.update(cluster, revision, { nodeAssetsSha256 });
+  // Both before the pointer moves, so a bundle the pointer names is stored with its hash on record.
+  await Promise.all([
+    deps.artifacts.put(nodeAssetsKey, body, 'application/json'),
+    deps.revisions.update(cluster, revision, { nodeAssetsSha256 }),
+  ]);
   // A late retry of an older revision must not move the pointer back past a newer bundle.
   if (latest === undefined || latest.revision <= revision) {
     const pointer: LatestAssetsPointer = { revision, manifestKey, nodeAssetsKey };

@@ -5,6 +5,7 @@ import { logger } from '../lib/logger.ts';
 import {
   type AssetManifest,
   AssetManifestSchema,
+  type LatestAssetsPointer,
   LatestAssetsPointerSchema,
   type ManifestAsset,
   readJsonObject,
@@ -31,15 +32,23 @@ import { loadConfig } from './validate-step.ts';
  */
 export async function generateAssetsStep(input: TaskInput, deps: Deps): Promise<AssetsResult> {
   const { cluster, revision } = input;
-  const config = await loadValidatedConfig(input, deps);
-  const record = await deps.revisions.get(cluster, revision);
+  // Independent reads, made together: each is a round trip before the first key can start.
+  const [config, record, pointer] = await Promise.all([
+    loadValidatedConfig(input, deps),
+    deps.revisions.get(cluster, revision),
+    readOptionalJsonObject(
+      deps.artifacts,
+      artifactKeys.latestAssets(cluster),
+      LatestAssetsPointerSchema,
+    ),
+  ]);
   if (record === undefined) {
     throw new InvariantError(
       `revision ${revision} of cluster ${cluster} must exist (received none)`,
     );
   }
   const rotate = record.rotate ?? [];
-  const previous = await loadLatestManifest(deps, cluster, rotate.includes('all'));
+  const previous = await loadLatestManifest(deps, cluster, pointer, rotate.includes('all'));
   const now = deps.now();
 
   const decisions = planAssetChanges({
@@ -72,14 +81,17 @@ export async function generateAssetsStep(input: TaskInput, deps: Deps): Promise<
     assets,
   };
   const manifestKey = artifactKeys.assetManifest(cluster, revision);
-  await deps.artifacts.put(manifestKey, canonicalJson(manifest, 2), 'application/json');
-  // What a later run checks this manifest against before it reuses anything of it.
-  await deps.revisions.update(cluster, revision, {
-    assetFingerprints: Object.fromEntries(assets.map((asset) => [asset.name, asset.fingerprint])),
-    assetEntrySha256: Object.fromEntries(
-      assets.map((asset) => [asset.name, hashManifestEntry(asset)]),
-    ),
-  });
+  // The manifest and what a later run checks it against before it reuses anything of it; Encrypt
+  // reads neither before this step has returned, so the two writes go together.
+  await Promise.all([
+    deps.artifacts.put(manifestKey, canonicalJson(manifest, 2), 'application/json'),
+    deps.revisions.update(cluster, revision, {
+      assetFingerprints: Object.fromEntries(assets.map((asset) => [asset.name, asset.fingerprint])),
+      assetEntrySha256: Object.fromEntries(
+        assets.map((asset) => [asset.name, hashManifestEntry(asset)]),
+      ),
+    }),
+  ]);
 
   const issued = namesWhere(assets, 'issued');
   const reused = namesWhere(assets, 'reused');
@@ -127,15 +139,11 @@ interface TrustedManifest {
 async function loadLatestManifest(
   deps: Deps,
   cluster: string,
+  pointer: LatestAssetsPointer | undefined,
   rotateAll: boolean,
 ): Promise<TrustedManifest | undefined> {
-  const pointerKey = artifactKeys.latestAssets(cluster);
-  const pointer = await readOptionalJsonObject(
-    deps.artifacts,
-    pointerKey,
-    LatestAssetsPointerSchema,
-  );
   if (pointer === undefined) return undefined;
+  const pointerKey = artifactKeys.latestAssets(cluster);
 
   try {
     checkPointerKey({ cluster, pointerKey, pointer });
