@@ -1,6 +1,6 @@
 import { InvariantError } from '../../lib/errors.ts';
 import type { NodeRole } from '../../schemas/node-assets.ts';
-import { toYaml } from './node-paths.ts';
+import { stringifyYaml } from './node-paths.ts';
 import { AWS_CLI_IMAGE } from './versions.ts';
 
 export const LOADER_SCRIPT_PATH = '/opt/bin/load-userdata';
@@ -79,5 +79,5 @@ WantedBy=multi-user.target
     ],
   };
 
-  return `#cloud-config\n${toYaml(document)}`;
+  return `#cloud-config\n${stringifyYaml(document)}`;
 }

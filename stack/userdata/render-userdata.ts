@@ -12,7 +12,7 @@ import {
 } from './decrypt-assets-script.ts';
 import { renderKubernetesFiles } from './kubernetes-files.ts';
 import { buildNodeContext } from './node-context.ts';
-import { type RenderedFile, toYaml } from './node-paths.ts';
+import { type RenderedFile, stringifyYaml } from './node-paths.ts';
 import { type RenderedUnit, renderNodeScripts, renderNodeUnits } from './node-units.ts';
 
 export const UserdataInputSchema = z.object({
@@ -77,7 +77,7 @@ function renderCloudConfig(
   };
   if (sshKeys.length > 0) document.ssh_authorized_keys = [...sshKeys];
 
-  return `#cloud-config\n${toYaml(document)}`;
+  return `#cloud-config\n${stringifyYaml(document)}`;
 }
 
 /**
