@@ -11,6 +11,7 @@ import { STATE } from '../../state-machines/state-names.ts';
 import { createRevisionTable } from '../support/dynalite.ts';
 import { requireTool } from '../support/external-tools.ts';
 import { type MotoServer, motoClientConfig, startMoto } from '../support/moto.ts';
+import { buildAwsModeEnv } from './aws-mode-env.ts';
 import { runCli } from './cli-process.ts';
 
 const hasMoto = requireTool('moto_server', ['--help']);
@@ -60,19 +61,12 @@ describe.skipIf(!hasMoto)('the CLI in AWS mode against moto', () => {
         .replace(/^kmsKeyArn: .*$/m, `kmsKeyArn: ${keyArn}`)
         .concat(`amiId: ${images.Images?.[0]?.ImageId ?? ''}\n`),
     );
-    env = {
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-      KUBE_AWS_SUBMISSIONS_BUCKET: 'kube-aws-submissions-moto',
-      KUBE_AWS_ARTIFACTS_BUCKET: 'kube-aws-artifacts-moto',
-      KUBE_AWS_REVISIONS_TABLE: table,
-      KUBE_AWS_ASSET_KEY_ARN: keyArn,
-      KUBE_AWS_S3_FORCE_PATH_STYLE: 'true',
-      KUBE_AWS_STATE_DIR: path.join(workDir, 'state'),
-    };
+    env = buildAwsModeEnv({
+      endpoint: moto.endpoint,
+      table,
+      keyArn: keyArn,
+      stateDir: path.join(workDir, 'state'),
+    });
   });
   afterAll(async () => {
     await moto?.stop();

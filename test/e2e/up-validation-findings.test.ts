@@ -14,6 +14,7 @@ import { createRevisionTable } from '../support/dynalite.ts';
 import { requireTool } from '../support/external-tools.ts';
 import { type MotoServer, motoClientConfig, startMoto } from '../support/moto.ts';
 import { captureIo } from '../unit/cli/capture-io.ts';
+import { buildAwsModeEnv } from './aws-mode-env.ts';
 import { runCli } from './cli-process.ts';
 
 const hasMoto = requireTool('moto_server', ['--help']);
@@ -141,19 +142,12 @@ describe.skipIf(!hasMoto)('kube-aws up of a file that fails the Validate state i
     text = await readFile(EXAMPLE, 'utf8');
     clusterFile = path.join(workDir, 'cluster.yaml');
     await writeFile(clusterFile, text);
-    env = {
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-      KUBE_AWS_SUBMISSIONS_BUCKET: 'kube-aws-submissions-moto',
-      KUBE_AWS_ARTIFACTS_BUCKET: 'kube-aws-artifacts-moto',
-      KUBE_AWS_REVISIONS_TABLE: table,
-      KUBE_AWS_ASSET_KEY_ARN: assetKey,
-      KUBE_AWS_S3_FORCE_PATH_STYLE: 'true',
-      KUBE_AWS_STATE_DIR: path.join(workDir, 'state'),
-    };
+    env = buildAwsModeEnv({
+      endpoint: moto.endpoint,
+      table,
+      keyArn: assetKey,
+      stateDir: path.join(workDir, 'state'),
+    });
   });
   afterAll(async () => {
     await moto?.stop();
