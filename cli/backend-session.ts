@@ -50,8 +50,11 @@ export async function openBackendSession(
     if (!URL.canParse(flags.api) || !/^https?:$/.test(new URL(flags.api).protocol)) {
       throw new UsageError(`--api must be an http:// or https:// URL (received ${flags.api})`);
     }
+    const apiUrl = flags.api.replace(/\/+$/, '');
+    const bearerToken = await findServeToken(apiUrl, flags['state-dir'], io);
     return {
-      apiUrl: flags.api.replace(/\/+$/, ''),
+      apiUrl,
+      ...(bearerToken === undefined ? {} : { bearerToken }),
       description: `backend at ${flags.api}`,
       mode: 'remote',
       close: async () => {},
@@ -223,4 +226,27 @@ function describeFetchError(error: unknown): string {
   if (cause?.message === 'bad port') return 'a port fetch refuses to use; pick another port';
 
   return code ?? cause?.message ?? (error instanceof Error ? error.message : 'unknown');
+}
+
+/**
+ * The token of this state dir's `serve` when `--api` names the address that serve recorded (the
+ * one its banner prints), so `--api` works where the API asks for the token (not Linux). Any
+ * other URL gets no token: it goes only to the server that wrote it.
+ */
+async function findServeToken(
+  apiUrl: string,
+  stateDirFlag: string | undefined,
+  io: CliIo,
+): Promise<string | undefined> {
+  const stateDir = resolveStateDir(stateDirFlag, io.env, io.cwd);
+  if (!(await isDirectory(stateDir))) return undefined;
+  try {
+    const live = await readLiveBackend(stateDir, () => {});
+
+    return live?.apiUrl === apiUrl ? live.apiToken : undefined;
+  } catch (error: unknown) {
+    // A state dir that fails its checks hands out nothing; --api itself does not need it.
+    if (error instanceof Error) return undefined;
+    throw error;
+  }
 }

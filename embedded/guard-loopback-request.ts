@@ -151,7 +151,8 @@ export function guardApiRequests(
 }
 
 function findBearerRefusal(req: IncomingMessage, token: string | undefined): string | undefined {
-  const refusal = 'this system cannot tell local users apart; send the bearer token';
+  const refusal =
+    'this system cannot tell local users apart; send Authorization: Bearer with the apiToken of backend.json in the state dir (kube-aws sends it itself, and to --api when that is the address serve printed)';
   const header = req.headers.authorization;
   if (token === undefined || header === undefined || !header.startsWith('Bearer ')) return refusal;
   // Hashes first, so the comparison takes the same time whatever the lengths.

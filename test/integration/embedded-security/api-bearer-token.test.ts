@@ -14,7 +14,7 @@ import { captureIo } from '../../unit/cli/capture-io.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../../examples/cluster.yaml');
 const REFUSAL =
-  '{"error":{"code":"FORBIDDEN","message":"this system cannot tell local users apart; send the bearer token"}}\n';
+  '{"error":{"code":"FORBIDDEN","message":"this system cannot tell local users apart; send Authorization: Bearer with the apiToken of backend.json in the state dir (kube-aws sends it itself, and to --api when that is the address serve printed)"}}\n';
 
 /** The token with its last character changed: as long, and wrong. */
 function alter(text: string): string {
@@ -129,6 +129,38 @@ describe('the CLI and a serve that cannot tell local users apart', () => {
     expect(refusals).toHaveLength(4);
     expect(written.join('')).not.toContain(token);
     expect(written.join('')).not.toContain(alter(token));
+  });
+
+  it('sends the token to --api when it is the address serve recorded, and to no other', async () => {
+    const same = captureIo();
+    const other = captureIo();
+    const otherUrl = backend.apiUrl.replace('127.0.0.1', 'localhost');
+
+    const sameCode = await main(
+      [
+        'history',
+        'demo',
+        '--api',
+        `${backend.apiUrl}/`,
+        '--state-dir',
+        stateDir,
+        '--format',
+        'json',
+      ],
+      same,
+    );
+    const otherCode = await main(
+      ['history', 'demo', '--api', otherUrl, '--state-dir', stateDir, '--format', 'json'],
+      other,
+    );
+
+    expect(sameCode).toBe(0);
+    expect(JSON.parse(same.stdout())).toHaveLength(1);
+    expect(otherCode).toBe(1);
+    expect(other.stderr()).toContain('cannot tell local users apart; send Authorization: Bearer');
+    for (const text of [same.stdout(), same.stderr(), other.stdout(), other.stderr()]) {
+      expect(text).not.toContain(token);
+    }
   });
 
   it('takes a new token at the next start and refuses the one before', async () => {

@@ -6,7 +6,7 @@ import { sendRawRequest } from './raw-request.ts';
 const REFUSED = {
   status: 403,
   contentType: 'application/json',
-  body: '{"error":{"code":"FORBIDDEN","message":"this system cannot tell local users apart; send the bearer token"}}\n',
+  body: '{"error":{"code":"FORBIDDEN","message":"this system cannot tell local users apart; send Authorization: Bearer with the apiToken of backend.json in the state dir (kube-aws sends it itself, and to --api when that is the address serve printed)"}}\n',
 };
 
 /** A system without `/proc/net/tcp`, stood in for by a peer check that cannot answer. */
