@@ -8,6 +8,7 @@ import {
   describeApiError,
   openBackendSession,
 } from './backend-session.ts';
+import { checkRotateNames } from './check-rotate-names.ts';
 import { type CliIo, countOf, EXIT, InterruptedError, UsageError } from './cli-io.ts';
 import { describeChangePreview, summariseChanges } from './describe-change-preview.ts';
 import {
@@ -38,7 +39,7 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
   });
   if (positionals.length !== 1)
     throw new UsageError(`needs exactly one file (received ${positionals.length})`);
-  if (values.rotate !== undefined) checkRotateList(values.rotate);
+  if (values.rotate !== undefined) checkRotateNames(values.rotate);
   const input = await readInputFile(positionals[0]!, io);
 
   const started = Date.now();
@@ -196,17 +197,6 @@ export function describeQueuePlace(cluster: string, revision: number, place: Que
         `which holds the lock (lease until ${place.lock.expiresAt})`;
 
   return `queued at position ${place.position}: ${waiting}`;
-}
-
-/** `--rotate` names at least one asset: an empty list would quietly rotate nothing. */
-function checkRotateList(rotate: string): void {
-  const names = rotate.split(',').map((name) => name.trim());
-  if (names.some((name) => name === '')) {
-    throw new UsageError(
-      '--rotate must name at least one TLS asset, comma-separated with none empty ' +
-        `(received ${JSON.stringify(rotate)}); pass e.g. --rotate apiserver,kubelet or --rotate all`,
-    );
-  }
 }
 
 /**

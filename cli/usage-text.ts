@@ -49,7 +49,7 @@ otherwise runs the embedded backend in this process on the same state directory.
 
   --rotate NAMES     re-issue these TLS assets (comma-separated, e.g. apiserver,kubelet,
                      or all); recorded on the revision. Nothing rotates without it; an
-                     empty list is a usage error.
+                     empty list or an unknown name is a usage error.
   --allow-replace    let this revision replace controllers and etcd volumes, which the
                      stack policy otherwise denies.
   --verbose          print the full change preview, not only the counts by action.
