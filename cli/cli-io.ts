@@ -1,3 +1,4 @@
+import { escapeTerminalControls } from '../cluster-config/escape-control-characters.ts';
 /** Where the CLI writes; tests pass buffers, `bin/kube-aws.js` the process streams. */
 export interface CliIo {
   out(text: string): void;
@@ -24,7 +25,7 @@ const closedStreams = new Set<NodeJS.WriteStream>();
 
 function writeTo(stream: NodeJS.WriteStream, text: string): void {
   if (closedStreams.has(stream)) return;
-  stream.write(text);
+  stream.write(escapeTerminalControls(text));
 }
 
 /** Stream errors other than a closed pipe still crash the process, as they would unwatched. */
