@@ -1,6 +1,7 @@
 import type { Revision } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
 import { type CliIo, EXIT } from './cli-io.ts';
+import { describeRefusedUpload, describeRevisionError } from './describe-revision-error.ts';
 import { parseClusterCommand } from './parse-cluster-command.ts';
 
 /** `kube-aws history <cluster>`: every revision, newest first, with status and timestamps. */
@@ -13,7 +14,9 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
     io.err(`using ${session.description}\n`);
     const answer = await callApi(session, 'GET', `/clusters/${cluster}/revisions`);
     if (answer.status !== 200) {
-      io.err(`kube-aws history: ${describeApiError(answer)}\n`);
+      const hint =
+        answer.status === 404 ? `; ${await describeRefusedUpload(session, cluster)}` : '';
+      io.err(`kube-aws history: ${describeApiError(answer)}${hint}\n`);
       return EXIT.failed;
     }
     const { revisions } = answer.body as { revisions: Revision[] };
@@ -22,12 +25,10 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
       return EXIT.ok;
     }
     io.out(formatRevisionTable(revisions));
-    // The table has no room for why a revision failed validation; its error says where to look.
+    // The table has no room for why a revision failed; a validation error says where to look.
     for (const revision of revisions) {
-      if (revision.status === 'FAILED' && revision.error?.name === 'ValidationError')
-        io.out(
-          `revision ${revision.revision}: ${revision.error.name}: ${revision.error.message}\n`,
-        );
+      const error = describeRevisionError(revision);
+      if (error !== undefined) io.out(`revision ${revision.revision}: ${error}\n`);
     }
 
     return EXIT.ok;

@@ -2,11 +2,12 @@ import type { ClusterRecord, Revision } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
 import { type CliIo, EXIT } from './cli-io.ts';
 import { describeFailedValidation } from './describe-failed-validation.ts';
+import { describeRefusedUpload, describeRevisionError } from './describe-revision-error.ts';
 import { parseClusterCommand } from './parse-cluster-command.ts';
 
 /**
  * `kube-aws status <cluster>`: latest and last applied revision, the lock and the queue; the
- * findings when the latest revision failed validation.
+ * error of a failed latest revision, and its findings when it failed validation.
  */
 export async function runStatusCommand(args: string[], io: CliIo): Promise<number> {
   const { cluster, format, backend } = parseClusterCommand(args);
@@ -17,7 +18,9 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
     io.err(`using ${session.description}\n`);
     const recordAnswer = await callApi(session, 'GET', `/clusters/${cluster}`);
     if (recordAnswer.status !== 200) {
-      io.err(`kube-aws status: ${describeApiError(recordAnswer)}\n`);
+      const hint =
+        recordAnswer.status === 404 ? `; ${await describeRefusedUpload(session, cluster)}` : '';
+      io.err(`kube-aws status: ${describeApiError(recordAnswer)}${hint}\n`);
       return EXIT.failed;
     }
     const record = recordAnswer.body as ClusterRecord;
@@ -37,6 +40,8 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
     io.out(
       `latest        ${record.latestRevision}${latest === undefined ? '' : ` ${latest.status} (updated ${latest.updatedAt})`}\n`,
     );
+    const error = latest === undefined ? undefined : describeRevisionError(latest);
+    if (error !== undefined) io.out(`error         ${error}\n`);
     io.out(`last applied  ${record.lastApplied ?? 'none'}\n`);
     io.out(
       `lock          ${record.lock === undefined ? 'free' : `held by revision ${record.lock.revision} until ${record.lock.expiresAt}`}\n`,

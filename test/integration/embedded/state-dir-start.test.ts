@@ -154,7 +154,8 @@ describe('embedded backend state dir', () => {
       `${file} must hold the JSON that kube-aws serve writes (received 7 bytes that are not complete JSON); ` +
         'treating it as stale: no backend runs on this state dir\n' +
         `using embedded backend in this process (state in ${stateDir})\n` +
-        'kube-aws status: cluster demo has no revisions\n',
+        'kube-aws status: cluster demo has no revisions; an upload refused at submit records no revision: ' +
+        'its findings are in s3://kube-aws-submissions/clusters/demo/validation.json\n',
     );
   });
 });
