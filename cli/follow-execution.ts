@@ -1,6 +1,7 @@
 import type { ExecutionEvent } from '../ports/workflow.ts';
 import { readableCause } from '../revisions/readable-cause.ts';
 import { type Revision, TERMINAL_STATUSES } from '../schemas/revision.ts';
+import { STATE } from '../state-machines/state-names.ts';
 import { type BackendSession, callApi, describeApiError } from './backend-session.ts';
 import { describeInterruption, InterruptedError } from './cli-io.ts';
 
@@ -167,10 +168,22 @@ function formatRetry(failure: ExecutionEvent, earlier: readonly ExecutionEvent[]
   return [formatLine(state, 'retrying', `attempt ${attempt} failed: ${first}`), ...rest];
 }
 
+/**
+ * A caught failure goes on to Record Failure, which records its error on the revision, and `up`
+ * prints that error once at the end: the state's line says only the error's name. Record
+ * Failure's own failure is recorded nowhere, so its line keeps the message.
+ */
 function formatFailure(failure: ExecutionEvent): string[] {
-  const [first, ...rest] = describeFailure(failure);
+  if (failure.state === STATE.recordFailure) {
+    const [first, ...rest] = describeFailure(failure);
+    return [formatLine(failure.state, 'failed', first ?? ''), ...rest];
+  }
+  const { name } = readableCause({
+    Error: failure.error ?? 'Error',
+    ...(failure.cause === undefined ? {} : { Cause: failure.cause }),
+  });
 
-  return [formatLine(failure.state ?? '', 'failed', first ?? ''), ...rest];
+  return [formatLine(failure.state ?? '', 'failed', name)];
 }
 
 /**

@@ -89,7 +89,7 @@ describe('formatExecutionEvent', () => {
     expect(printHistory(events)).toBe(
       [
         `  Start Apply        retrying   attempt 1 failed: DependencyError: ${DEPENDENCY}\n`,
-        `  Start Apply        failed     DependencyError: ${DEPENDENCY}\n`,
+        '  Start Apply        failed     DependencyError\n',
         '  Record Failure     succeeded  1.00s\n',
       ].join(''),
     );
@@ -126,12 +126,12 @@ describe('formatExecutionEvent', () => {
     expect(printHistory(events)).toBe(
       [
         `  Validate Cluster   retrying   attempt 1 failed: DependencyError: ${DEPENDENCY}\n`,
-        `  Validate Cluster   failed     ValidationError: ${TWO_FINDINGS}\n`,
+        '  Validate Cluster   failed     ValidationError\n',
       ].join(''),
     );
   });
 
-  it('prints every finding of a message of several lines on its own line', () => {
+  it('prints a caught failure of several lines as its error name alone', () => {
     const events: ExecutionEvent[] = [
       { type: 'StateEntered', timestamp: at(0), state: 'Validate Cluster' },
       {
@@ -149,13 +149,7 @@ describe('formatExecutionEvent', () => {
       },
     ];
 
-    expect(printHistory(events)).toBe(
-      [
-        '  Validate Cluster   failed     ValidationError: cluster.yaml is invalid: 2 errors\n',
-        '    cluster.yaml:3:1: a\n',
-        '    cluster.yaml:9:5: b\n',
-      ].join(''),
-    );
+    expect(printHistory(events)).toBe('  Validate Cluster   failed     ValidationError\n');
   });
 
   it('prints a failure followed directly by the Catch target as failed', () => {
@@ -171,9 +165,7 @@ describe('formatExecutionEvent', () => {
       { type: 'StateEntered', timestamp: at(1), state: 'Record Failure' },
     ];
 
-    expect(printHistory(events)).toBe(
-      `  Start Apply        failed     DependencyError: ${DEPENDENCY}\n`,
-    );
+    expect(printHistory(events)).toBe('  Start Apply        failed     DependencyError\n');
   });
 
   it('prints an uncaught last failure as failed when the execution fails', () => {
@@ -190,6 +182,40 @@ describe('formatExecutionEvent', () => {
     ];
 
     expect(printHistory(events)).toBe('  Record Failure     failed     InvariantError: boom\n');
+  });
+
+  it('names a validation failure once per state line, never its message, through Run Failed', () => {
+    const message = `${TWO_FINDINGS}; every finding is in s3://artifacts/clusters/demo/revisions/000001/validation.json`;
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Validate Cluster' },
+      {
+        type: 'StateFailed',
+        timestamp: at(1),
+        state: 'Validate Cluster',
+        error: 'ValidationError',
+        cause: message,
+      },
+      { type: 'StateExited', timestamp: at(1), state: 'Validate Cluster' },
+      { type: 'StateEntered', timestamp: at(1), state: 'Record Failure' },
+      { type: 'StateExited', timestamp: at(2), state: 'Record Failure' },
+      { type: 'StateEntered', timestamp: at(2), state: 'Run Failed' },
+      {
+        type: 'StateFailed',
+        timestamp: at(2),
+        state: 'Run Failed',
+        error: 'ValidationError',
+        cause: message,
+      },
+      { type: 'ExecutionFailed', timestamp: at(2), error: 'ValidationError', cause: message },
+    ];
+
+    expect(printHistory(events)).toBe(
+      [
+        '  Validate Cluster   failed     ValidationError\n',
+        '  Record Failure     succeeded  1.00s\n',
+        '  Run Failed         failed     ValidationError\n',
+      ].join(''),
+    );
   });
 
   it('prints nothing for a state cut off by an abort before it exited', () => {
