@@ -199,19 +199,23 @@ async function getHistory(cluster: string, revision: number, deps: Deps): Promis
   return jsonResponse(200, { cluster, revision, executionArn: found.executionArn, events });
 }
 
-/** Every finding of a revision that failed the Validate state, and where the report is stored. */
+/**
+ * Every finding of a revision that failed the Validate state, and where the report is stored. A
+ * revision that did not fail has none, whatever the bucket holds under its key.
+ */
 async function getValidation(cluster: string, revision: number, deps: Deps): Promise<ApiResponse> {
   const found = await deps.revisions.get(cluster, revision);
   if (found === undefined) return revisionNotFound(cluster, revision);
+  const noFindings = () =>
+    errorResponse(
+      404,
+      'NOT_FOUND',
+      `revision ${revision} of cluster ${cluster} has no stored validation findings (status ${found.status})`,
+    );
+  if (found.status !== 'FAILED') return noFindings();
   try {
-    const stored = await readValidationReport(deps, cluster, revision);
-    if (stored === undefined) {
-      return errorResponse(
-        404,
-        'NOT_FOUND',
-        `revision ${revision} of cluster ${cluster} has no stored validation findings (status ${found.status})`,
-      );
-    }
+    const stored = await readValidationReport(deps, found);
+    if (stored === undefined) return noFindings();
 
     return jsonResponse(200, { cluster, revision, location: stored.location, ...stored.report });
   } catch (error: unknown) {

@@ -15,6 +15,7 @@ import {
   PublicReportSchema,
   type ValidationReport,
 } from '../schemas/finding.ts';
+import type { Revision } from '../schemas/revision.ts';
 import type { TaskInput, ValidationResult } from '../schemas/state-payloads.ts';
 import type { Deps } from './deps.ts';
 
@@ -118,11 +119,15 @@ async function storeFailure(
 ): Promise<ValidationError> {
   const report = mergeReports(reports);
   const key = artifactKeys.validation(input.cluster, input.revision);
-  await deps.artifacts.put(
-    key,
-    `${JSON.stringify(toPublicReport(report), null, 2)}\n`,
-    'application/json',
-  );
+  const body = `${JSON.stringify(toPublicReport(report), null, 2)}\n`;
+  // Both before the error reaches Record Failure: a FAILED revision names the report's hash, so
+  // a reader can refuse a report planted or changed in the bucket.
+  await Promise.all([
+    deps.artifacts.put(key, body, 'application/json'),
+    deps.revisions.update(input.cluster, input.revision, {
+      validationReportSha256: sha256Hex(body),
+    }),
+  ]);
   const first = report.errors[0]?.message ?? 'unknown problem';
   const more = report.errors.length > 1 ? ` (and ${report.errors.length - 1} more)` : '';
   logger.info('cluster config invalid', {
@@ -156,39 +161,62 @@ function mergeReports(reports: ValidationReport[]): ValidationReport {
 }
 
 /**
- * The report a revision's failed Validate state stored, or undefined when it stored none (the
- * revision passed validation, or failed elsewhere). A stored object that is not such a report
- * was changed outside the product.
+ * The report a revision's failed Validate state stored, or undefined when it stored none. Only a
+ * FAILED revision is asked: any other has no findings, whatever the bucket holds. The bytes must
+ * hash to the sha256 the Validate state recorded; a report of a revision from before that record
+ * existed cannot be checked and is read as stored, with a warning.
  */
 export async function readValidationReport(
   deps: Pick<Deps, 'artifacts'>,
-  cluster: string,
-  revision: number,
+  record: Pick<Revision, 'cluster' | 'revision' | 'validationReportSha256'>,
 ): Promise<{ report: PublicReport; location: string } | undefined> {
-  const key = artifactKeys.validation(cluster, revision);
+  const key = artifactKeys.validation(record.cluster, record.revision);
+  const expected = record.validationReportSha256;
   let bytes: Uint8Array | undefined;
   try {
     bytes = await deps.artifacts.get(key, { maxBytes: MAX_REPORT_BYTES });
   } catch (error: unknown) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new IntegrityError(`${error.message}; submit the file again`, { cause: error });
+    throw new IntegrityError(`${error.message}; ${REPORT_REMEDY}`, { cause: error });
   }
-  if (bytes === undefined) return undefined;
+  if (expected === undefined) {
+    if (bytes === undefined) return undefined;
+    logger.warn('validation report has no recorded hash', { validation_report_key: key });
+  } else {
+    const actual = bytes === undefined ? 'no object' : sha256Hex(bytes);
+    if (bytes === undefined || actual !== expected) {
+      throw new IntegrityError(
+        `${key} must have the recorded sha256 ${expected} (received ${actual}); the report was ` +
+          `changed outside the product: ${REPORT_REMEDY}`,
+      );
+    }
+  }
 
+  return {
+    report: parseReport(key, bytes),
+    location: describeValidationLocation(deps.artifacts.bucket, key),
+  };
+}
+
+const REPORT_REMEDY = 'run kube-aws validate on the file, or submit it again';
+
+/** The one read's bytes as the public report; anything else was not written by Validate. */
+function parseReport(key: string, bytes: Uint8Array): PublicReport {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder('utf-8').decode(bytes));
   } catch (error: unknown) {
-    throw new IntegrityError(`${key} must be the JSON report Validate wrote (received no JSON)`, {
-      cause: error,
-    });
+    throw new IntegrityError(
+      `${key} must be the JSON report Validate wrote (received no JSON); ${REPORT_REMEDY}`,
+      { cause: error },
+    );
   }
   const result = PublicReportSchema.safeParse(parsed);
   if (!result.success) {
     throw new IntegrityError(
-      `${key} must be the JSON report Validate wrote (received another shape); submit the file again`,
+      `${key} must be the JSON report Validate wrote (received another shape); ${REPORT_REMEDY}`,
     );
   }
 
-  return { report: result.data, location: describeValidationLocation(deps.artifacts.bucket, key) };
+  return result.data;
 }

@@ -61,6 +61,11 @@ export const RevisionSchema = z.object({
   assetEntrySha256: z.record(z.string(), z.string()).optional(),
   /** sha256 of the node bundle Encrypt wrote, so a later run reuses its ciphertext only intact. */
   nodeAssetsSha256: z.string().optional(),
+  /**
+   * sha256 of the findings report a failed Validate state stored, so the API serves that report
+   * only intact. Absent on revisions that passed validation and on those from before it existed.
+   */
+  validationReportSha256: z.string().optional(),
   rotate: z.array(z.string()).optional(),
   /** The submitter allowed this revision to replace controllers and etcd volumes. */
   allowReplace: z.boolean().optional(),

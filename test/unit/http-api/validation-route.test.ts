@@ -39,6 +39,7 @@ function unused<T extends object>(name: string): T {
   });
 }
 
+/** Validate fails the revision's input, then Record Failure marks the revision FAILED. */
 async function failValidation(yaml: string): Promise<{ deps: Deps; error: unknown }> {
   const artifacts = new MemoryObjectStore();
   const revisions = new MemoryRevisionStore();
@@ -74,6 +75,10 @@ async function failValidation(yaml: string): Promise<{ deps: Deps; error: unknow
     () => undefined,
     (caught: unknown) => caught,
   );
+  if (error instanceof ValidationError) {
+    const failure = { name: error.name, message: error.message };
+    await deps.revisions.transition('demo', 1, 'FAILED', {}, { error: failure });
+  }
 
   return { deps, error };
 }
@@ -177,8 +182,77 @@ describe('a revision that fails the Validate state', () => {
     });
   });
 
-  it('answers 500 INTEGRITY when the stored report was replaced by another shape', async () => {
+  it('records the sha256 of the stored report on the revision', async () => {
     const { deps } = await failValidation(THREE_ERRORS);
+    const stored = await deps.artifacts.get(REPORT_KEY);
+
+    expect((await deps.revisions.get('demo', 1))?.validationReportSha256).toBe(
+      sha256Hex(stored as Uint8Array),
+    );
+  });
+
+  it('answers 500 INTEGRITY naming the key and the remedy when the report was changed', async () => {
+    const { deps } = await failValidation(THREE_ERRORS);
+    const recorded = (await deps.revisions.get('demo', 1))?.validationReportSha256;
+    const planted = JSON.stringify({ valid: false, errors: [], warnings: [] });
+    await deps.artifacts.put(REPORT_KEY, planted, 'application/json');
+
+    const response = await handleApiRequest(get('/clusters/demo/revisions/1/validation'), deps);
+
+    expect(response.status).toBe(500);
+    expect(JSON.parse(response.body)).toEqual({
+      error: {
+        code: 'INTEGRITY',
+        message:
+          `${REPORT_KEY} must have the recorded sha256 ${recorded} (received ${sha256Hex(planted)}); ` +
+          'the report was changed outside the product: run kube-aws validate on the file, or ' +
+          'submit it again',
+      },
+    });
+  });
+
+  it('answers 500 INTEGRITY when the recorded report was removed from the bucket', async () => {
+    const { deps } = await failValidation(THREE_ERRORS);
+    const recorded = (await deps.revisions.get('demo', 1))?.validationReportSha256;
+    (deps.artifacts as MemoryObjectStore).objects.delete(REPORT_KEY);
+
+    const response = await handleApiRequest(get('/clusters/demo/revisions/1/validation'), deps);
+
+    expect(response.status).toBe(500);
+    expect(JSON.parse(response.body).error.message).toBe(
+      `${REPORT_KEY} must have the recorded sha256 ${recorded} (received no object); the report ` +
+        'was changed outside the product: run kube-aws validate on the file, or submit it again',
+    );
+  });
+
+  it('answers 404 naming the status for a PLANNED revision whatever the bucket holds', async () => {
+    const { deps } = await failValidation(THREE_ERRORS);
+    await deps.revisions.update('demo', 1, { status: 'PLANNED' });
+
+    const response = await handleApiRequest(get('/clusters/demo/revisions/1/validation'), deps);
+
+    expect(response.status).toBe(404);
+    expect(JSON.parse(response.body)).toEqual({
+      error: {
+        code: 'NOT_FOUND',
+        message: 'revision 1 of cluster demo has no stored validation findings (status PLANNED)',
+      },
+    });
+  });
+
+  it('answers a FAILED revision from before the hash was recorded with its stored report', async () => {
+    const { deps } = await failValidation(THREE_ERRORS);
+    await deps.revisions.update('demo', 1, { validationReportSha256: undefined });
+
+    const response = await handleApiRequest(get('/clusters/demo/revisions/1/validation'), deps);
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body).errors).toHaveLength(3);
+  });
+
+  it('answers 500 INTEGRITY when an unhashed report was replaced by another shape', async () => {
+    const { deps } = await failValidation(THREE_ERRORS);
+    await deps.revisions.update('demo', 1, { validationReportSha256: undefined });
     await deps.artifacts.put(REPORT_KEY, '{"valid": "yes"}', 'application/json');
 
     const response = await handleApiRequest(get('/clusters/demo/revisions/1/validation'), deps);
@@ -187,7 +261,7 @@ describe('a revision that fails the Validate state', () => {
     expect(JSON.parse(response.body)).toEqual({
       error: {
         code: 'INTEGRITY',
-        message: `${REPORT_KEY} must be the JSON report Validate wrote (received another shape); submit the file again`,
+        message: `${REPORT_KEY} must be the JSON report Validate wrote (received another shape); run kube-aws validate on the file, or submit it again`,
       },
     });
   });
