@@ -163,6 +163,20 @@ export interface ApiAnswer {
   body: unknown;
 }
 
+/** No answer from the HTTP API at all (refused, reset, timed out): the backend may be gone. */
+export class BackendUnreachableError extends Error {
+  override name = 'BackendUnreachableError';
+
+  constructor(
+    message: string,
+    /** What the connection gave instead of an answer (`connection refused`). */
+    readonly received: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** One JSON request to the HTTP API; a refused connection names the URL and the remedy. */
 export async function callApi(
   session: BackendSession,
@@ -186,11 +200,11 @@ export async function callApi(
       signal: AbortSignal.timeout(60_000),
     });
   } catch (error: unknown) {
-    throw new Error(
-      `${session.apiUrl} did not answer (received ${describeFetchError(error)}); is the backend running?`,
-      {
-        cause: error,
-      },
+    const received = describeFetchError(error);
+    throw new BackendUnreachableError(
+      `${session.apiUrl} did not answer (received ${received}); is the backend running?`,
+      received,
+      { cause: error },
     );
   }
   const text = await response.text();

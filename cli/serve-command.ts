@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { LocalWorkflow } from '../adapters/embedded/local-workflow.ts';
 import { readLiveBackend, removeBackendFile, writeBackendFile } from '../embedded/backend-file.ts';
@@ -93,19 +94,30 @@ export async function writeServeBackendFile(
 interface StoppableBackend {
   workflow: LocalWorkflow;
   waitForIdle(): Promise<void>;
+  refuseSubmissions(): void;
   interrupt(cause: string): Promise<Array<{ cluster: string; revision: number }>>;
   stop(): Promise<void>;
 }
 
 /**
+ * How long the HTTP API keeps answering reads after the last run finished: `up` polls every
+ * 250 ms, so a follower reads the final status within about two polls even on a busy machine.
+ */
+export const STOP_GRACE_MS = 1_000;
+
+/**
  * Stops the backend at the first SIGINT or SIGTERM once the runs in progress have finished, and
  * names them; a second signal stops at once, recording them FAILED (interrupted) with their locks
- * released, so nothing stays RUNNING behind the process. Exit 1 after a second signal.
+ * released, so nothing stays RUNNING behind the process. Exit 1 after a second signal. While it
+ * waits, submissions are answered 503 and reads go on, STOP_GRACE_MS past the last run, so the
+ * followers of those runs read their final status.
  */
 async function stopOnSignals(backend: StoppableBackend, io: CliIo): Promise<number> {
   const signal = await waitForStopSignal();
   // Listening again at once: a signal with no listener would end the process with no record.
   const second = waitForStopSignal();
+  // Before any await: a submission accepted now would only be queued for the next start.
+  backend.refuseSubmissions();
   // A run started now could not finish before the stop; the next start runs it instead.
   backend.workflow.deferNewStarts();
   io.out(`received ${signal}; finishing runs in progress and stopping\n`);
@@ -119,6 +131,15 @@ async function stopOnSignals(backend: StoppableBackend, io: CliIo): Promise<numb
   // Interrupting needs the backend's clients, so the stop starts only after it has recorded.
   const outcome = await Promise.race([backend.waitForIdle().then(() => undefined), second]);
   if (outcome === undefined) {
+    // A second signal ends the grace at once: nothing runs any more that it could cut off.
+    if (runs.length > 0) {
+      const grace = new AbortController();
+      await Promise.race([
+        delay(STOP_GRACE_MS, undefined, { signal: grace.signal }).catch(() => undefined),
+        second,
+      ]);
+      grace.abort();
+    }
     await backend.stop();
 
     return EXIT.ok;

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
+import { resolveStateDir } from '../embedded/state-dir.ts';
 import { ENV } from '../lib/env-names.ts';
 import { type Revision, TERMINAL_STATUSES } from '../schemas/revision.ts';
 import {
   type BackendSession,
+  BackendUnreachableError,
   callApi,
   describeApiError,
   openBackendSession,
@@ -95,10 +97,16 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
         lastNotice = queuedSince;
       }
     }
-    const leaveQueue = (status: string) => {
+    let lastPolled: Revision | undefined;
+    /** Says once that the revision left the queue, from when and into what the backend says. */
+    const leaveQueue = (exit: QueueExit | undefined) => {
       if (queuedSince === undefined) return;
-      const seconds = Math.round((Date.now() - queuedSince) / 1000);
-      io.out(`revision ${submitted.revision} left the queue after ${seconds} s: ${status}\n`);
+      const queuedAt = lastPolled === undefined ? undefined : findQueuedAt(lastPolled);
+      const seconds =
+        exit?.at === undefined || queuedAt === undefined
+          ? (Date.now() - queuedSince) / 1000
+          : Math.max(0, (Date.parse(exit.at) - Date.parse(queuedAt)) / 1000);
+      io.out(`${describeQueueExit(submitted.revision, exit?.status ?? 'RUNNING', seconds)}\n`);
       queuedSince = undefined;
     };
 
@@ -108,13 +116,14 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
       deadlineMs: FOLLOW_DEADLINE_MS,
       onEvent: (event, events) => {
         // A history event means the run started: the revision was moved to RUNNING first.
-        leaveQueue('RUNNING');
+        leaveQueue({ status: 'RUNNING', at: events[0]?.timestamp });
         for (const line of formatExecutionEvent(event, events)) io.out(line);
       },
       onPoll: async (current) => {
+        lastPolled = current;
         if (queuedSince === undefined) return;
         if (current.status !== 'QUEUED') {
-          leaveQueue(current.status);
+          leaveQueue(findQueueExit(current));
         } else if (Date.now() - lastNotice >= QUEUED_NOTICE_MS) {
           lastNotice = Date.now();
           const place = await readQueuePlace(session, submitted.cluster, submitted.revision);
@@ -130,6 +139,12 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
 
     return SUCCESSFUL.has(revision.status) ? EXIT.ok : EXIT.failed;
   } catch (error: unknown) {
+    if (error instanceof BackendUnreachableError && submittedRevision !== undefined) {
+      io.err(
+        `kube-aws up: ${describeLostBackend(error, session, submittedRevision, values, io)}\n`,
+      );
+      return EXIT.failed;
+    }
     if (!(error instanceof InterruptedError)) throw error;
 
     return await reportInterruption(error.reason, session, submittedRevision, io);
@@ -137,6 +152,27 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
     interruptions?.dispose();
     await session.close();
   }
+}
+
+/**
+ * The backend went away while `up` followed a revision (a stopped `serve`): what happened, where
+ * the outcome is kept, and the command that reads it. It names no cause it cannot know.
+ */
+function describeLostBackend(
+  error: BackendUnreachableError,
+  session: BackendSession,
+  run: { cluster: string; revision: number },
+  flags: { api?: string | undefined; 'state-dir'?: string | undefined },
+  io: CliIo,
+): string {
+  const what = `the backend at ${session.apiUrl} stopped while following revision ${run.revision} of cluster ${run.cluster} (received ${error.received})`;
+  if (flags.api !== undefined) {
+    return `${what}; the run's final status is recorded by that backend: read it with kube-aws history ${run.cluster} --api ${flags.api} once it answers again`;
+  }
+  const stateDir = resolveStateDir(flags['state-dir'], io.env, io.cwd);
+  const option = flags['state-dir'] === undefined ? '' : ` --state-dir ${flags['state-dir']}`;
+
+  return `${what}; the run's final status is recorded in the state dir ${stateDir}: read it with kube-aws history ${run.cluster}${option}`;
 }
 
 /** Where a submitted revision stands: still queued (with its place and the lock), or not. */
@@ -168,15 +204,18 @@ async function readQueuePlace(
  */
 export function placeInQueue(
   revision: number,
-  revisions: ReadonlyArray<Pick<Revision, 'revision' | 'status'>>,
+  revisions: ReadonlyArray<
+    Pick<Revision, 'revision' | 'status'> & Partial<Pick<Revision, 'transitions'>>
+  >,
   lock: { revision: number; expiresAt: string } | undefined,
 ): QueuePlace {
   const own = revisions.find((candidate) => candidate.revision === revision);
   if (own === undefined || own.status !== 'QUEUED' || lock?.revision === revision) {
     // Holding the lock while still QUEUED: the start is between taking it and moving to RUNNING.
+    // A revision that has finished since left the queue into RUNNING all the same.
     return {
       queued: false,
-      status: own === undefined || own.status === 'QUEUED' ? 'RUNNING' : own.status,
+      status: (own === undefined ? undefined : findQueueExit(own))?.status ?? 'RUNNING',
     };
   }
   const ahead = revisions.filter(
@@ -184,6 +223,41 @@ export function placeInQueue(
   ).length;
 
   return { queued: true, position: ahead + 1, ...(lock === undefined ? {} : { lock }) };
+}
+
+/** The status a revision left the queue into, and when, as its transitions record it. */
+export interface QueueExit {
+  status: string;
+  at?: string | undefined;
+}
+
+/**
+ * The first transition after QUEUED: RUNNING for a run that started (whatever it ended as), or
+ * the status a revision got without running; undefined while it is still queued.
+ */
+export function findQueueExit(
+  revision: Pick<Revision, 'status'> & Partial<Pick<Revision, 'transitions'>>,
+): QueueExit | undefined {
+  if (revision.status === 'QUEUED') return undefined;
+  const exit = revision.transitions?.find((transition) => transition.status !== 'QUEUED');
+  if (exit === undefined) return { status: 'RUNNING' };
+
+  return { status: exit.status, at: exit.at };
+}
+
+function findQueuedAt(revision: Revision): string {
+  return (
+    revision.transitions.find((transition) => transition.status === 'QUEUED')?.at ??
+    revision.createdAt
+  );
+}
+
+/** `revision 13 left the queue after 0.4 s: RUNNING`; tenths below 10 s, whole seconds above. */
+export function describeQueueExit(revision: number, status: string, seconds: number): string {
+  const tenths = Math.round(seconds * 10) / 10;
+  const shown = tenths < 10 ? tenths.toFixed(1) : String(Math.round(seconds));
+
+  return `revision ${revision} left the queue after ${shown} s: ${status}`;
 }
 
 /** `queued at position 2: waiting for ...`, or that the revision left the queue at once. */

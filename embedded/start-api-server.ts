@@ -9,7 +9,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import type { PeerCheck } from './check-peer-user.ts';
 import { guardApiRequests } from './guard-loopback-request.ts';
-import { closeServer, listenOnLoopback } from './listen-on-loopback.ts';
+import { listenOnLoopback } from './listen-on-loopback.ts';
 import { isClientAbort, logClientAbortOnce } from './log-client-abort.ts';
 
 export interface ApiServer {
@@ -19,8 +19,18 @@ export interface ApiServer {
    * user cannot be read from the kernel (not Linux); on Linux nothing needs it.
    */
   bearerToken: string;
+  /**
+   * From now on every request that is not a read (GET, HEAD) is answered 503 UNAVAILABLE, so
+   * nothing new is accepted by a process that is stopping; reads go on for followers.
+   */
+  refuseSubmissions(): void;
+  /** Stops listening, lets the requests in progress finish, then closes every connection. */
   stop(): Promise<void>;
 }
+
+/** What a submission gets while the backend is stopping (see ApiServer.refuseSubmissions). */
+export const STOPPING_ANSWER =
+  '{"error":{"code":"UNAVAILABLE","message":"the backend is stopping; submit again after it restarts"}}\n';
 
 /**
  * A request whose body has not fully arrived by then is answered 408 and closed; Node's own
@@ -40,10 +50,17 @@ export async function startApiServer(options: {
 }): Promise<ApiServer> {
   const bearerToken = options.bearerToken ?? randomBytes(32).toString('base64url');
   const identity = `local:${safeUserName()}`;
+  let refusing = false;
+  const inProgress = new Set<Promise<void>>();
   const handleRequest: RequestListener = (req, res) => {
-    void (async () => {
+    const handled = (async () => {
       const body = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (refusing && req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(STOPPING_ANSWER);
+        return;
+      }
       // A liveness probe for scripts that wait for the backend; it touches no state.
       if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -77,6 +94,8 @@ export async function startApiServer(options: {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":{"code":"INTERNAL","message":"the request failed inside the backend"}}\n');
     });
+    inProgress.add(handled);
+    void handled.finally(() => inProgress.delete(handled));
   };
   // The guard refuses other Hosts and other Origins (DNS rebinding and cross-site pages) and
   // connections that other local users opened: 127.0.0.1 alone keeps out only other hosts.
@@ -95,7 +114,22 @@ export async function startApiServer(options: {
   );
   const port = await listenOnLoopback(server, options.port, '--port');
 
-  return { url: `http://127.0.0.1:${port}`, bearerToken, stop: () => closeServer(server) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bearerToken,
+    refuseSubmissions: () => {
+      refusing = true;
+    },
+    stop: async () => {
+      // A request already received is answered (a submission cut off after its write would
+      // leave the caller with an empty reply); idle keep-alive connections close now.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      while (inProgress.size > 0) await Promise.allSettled([...inProgress]);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
 }
 
 /** Reads at most one byte over the limit, which is enough for the router to answer 413. */

@@ -49,6 +49,8 @@ export interface AwsBackend {
    */
   recovery: RecoveryReport;
   waitForIdle(): Promise<void>;
+  /** The HTTP API answers every submission 503 from now on; reads go on (a stop has begun). */
+  refuseSubmissions(): void;
   interrupt(cause: string): Promise<Array<{ cluster: string; revision: number }>>;
   stop(): Promise<void>;
 }
@@ -129,6 +131,7 @@ export async function startAwsBackend(options: {
     config: options.config,
     recovery,
     waitForIdle: () => workflow.waitForIdle(),
+    refuseSubmissions: () => api.refuseSubmissions(),
     interrupt: async (cause) => {
       workflow.deferNewStarts();
 

@@ -39,7 +39,7 @@ const require = createRequire(import.meta.url);
 interface S3rverInstance {
   configureBuckets(): Promise<void>;
   /** The Koa request handler; served by our own server so listen errors can be caught. */
-  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   logger?: { close(): void; exceptions?: { unhandle(): void } };
   on(event: 'event', listener: (event: S3EventRecords) => void): void;
 }
@@ -98,6 +98,8 @@ export interface EmbeddedBackend {
   recovery: RecoveryReport;
   /** Resolves when every upload being handled and every run started here has finished. */
   waitForIdle(): Promise<void>;
+  /** The HTTP API answers every submission 503 from now on; reads go on (a stop has begun). */
+  refuseSubmissions(): void;
   /**
    * Aborts the runs in progress and records each revision FAILED with `cause` (the lock is
    * released; a queued revision waits for the next backend start). Returns what it recorded.
@@ -147,6 +149,19 @@ export async function startEmbeddedBackend(
   }
 }
 
+/** The handler, adding each request's handling to `inProgress` until it has finished. */
+function trackRequests(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  inProgress: Set<Promise<void>>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    // Koa answers its own errors; the promise only says when the middleware is done.
+    const handled = handle(req, res).catch(() => undefined);
+    inProgress.add(handled);
+    void handled.finally(() => inProgress.delete(handled));
+  };
+}
+
 async function removeCreatedEntries(stateDir: string): Promise<void> {
   for (const name of [...STATE_SUBDIRECTORIES, ENDPOINT_SECRET_FILE_NAME, LOCAL_KEY_FILE_NAME]) {
     await rm(path.join(stateDir, name), { recursive: true, force: true });
@@ -187,9 +202,11 @@ async function startParts(
   // s3rver alone takes anonymous, cross-site and path-climbing requests; the guard refuses them.
   // Bounded like the revision table's port: a client that sends nothing, or too slowly, is cut
   // off, and connections beyond the cap are refused before they hold any memory.
+  const handleS3Request = s3.callback();
+  const s3Requests = new Set<Promise<void>>();
   const s3Server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 5_000 },
-    guardS3Requests(s3.callback(), {
+    guardS3Requests(trackRequests(handleS3Request, s3Requests), {
       buckets: [SUBMISSIONS_BUCKET, ARTIFACTS_BUCKET],
       credentials,
     }),
@@ -198,6 +215,9 @@ async function startParts(
   const s3Port = await listenOnLoopback(s3Server, options.s3Port, '--s3-port');
   stops.push(async () => {
     await closeServer(s3Server);
+    // s3rver logs a write once it is stored, which may be after its connection closed: a
+    // logger closed before that prints winston's "no transports" warning to stderr.
+    while (s3Requests.size > 0) await Promise.allSettled([...s3Requests]);
     s3.logger?.exceptions?.unhandle();
     s3.logger?.close();
   });
@@ -305,6 +325,7 @@ async function startParts(
     workflow,
     recovery,
     waitForIdle,
+    refuseSubmissions: () => api.refuseSubmissions(),
     interrupt: async (cause) => {
       workflow.deferNewStarts();
       const aborted = await workflow.abortRunning();

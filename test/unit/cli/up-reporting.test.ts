@@ -34,11 +34,11 @@ describe('placeInQueue', () => {
     );
   });
 
-  it('says the revision left the queue with its status once it runs or has finished', () => {
+  it('says the revision left the queue into RUNNING, not its final status, once it has finished', () => {
     const place = placeInQueue(12, [{ revision: 12, status: 'PLANNED' }], undefined);
 
     expect(describeQueuePlace('demo', 12, place)).toBe(
-      'revision 12 left the queue at once: PLANNED',
+      'revision 12 left the queue at once: RUNNING',
     );
   });
 
