@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { BACKEND_FILE_NAME } from './backend-file.ts';
 import { SUBMISSIONS_BUCKET } from './start-embedded-backend.ts';
 import type { SigV4Credentials } from './verify-sigv4-request.ts';
 
@@ -21,9 +23,10 @@ export function describeEmbeddedBackend(backend: {
   state        ${backend.stateDir}
   health       ${backend.apiUrl}/healthz
 
-Submit over HTTP (not on Linux, also send -H "Authorization: Bearer <token>", the token being
-apiToken in backend.json in the state dir; the kube-aws CLI sends it by itself):
+Submit over HTTP:
   curl -X POST --data-binary @examples/cluster.yaml -H 'Content-Type: application/yaml' ${backend.apiUrl}/clusters
+Not on Linux, add this start's token (the kube-aws CLI sends it by itself):
+  -H "Authorization: Bearer $(node -p "require('${quoteForTokenCommand(path.join(backend.stateDir, BACKEND_FILE_NAME))}').apiToken")"
 
 Submit by upload (the answer lands beside it as validation.json; the key is this state dir's,
 also printed by npx kube-aws credentials${stateDirFlag}):
@@ -34,4 +37,14 @@ Follow it:
 
 Stop with Ctrl-C.
 `;
+}
+
+/**
+ * The backend.json path as it sits in the token command: inside a JavaScript string in single
+ * quotes, itself inside shell double quotes. Usual paths come out unchanged.
+ */
+export function quoteForTokenCommand(file: string): string {
+  const javascript = file.replace(/[\\']/g, (char) => `\\${char}`);
+
+  return javascript.replace(/[\\"$`]/g, (char) => `\\${char}`);
 }
