@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { readLiveBackend } from '../embedded/backend-file.ts';
 import type { PeerCheck } from '../embedded/check-peer-user.ts';
 import type { RecoveryReport } from '../embedded/record-interrupted-runs.ts';
+import type { AwsModeUse } from '../embedded/start-aws-backend.ts';
 import { resolveStateDir, STATE_DIR_ENV } from '../embedded/state-dir.ts';
 import { logger } from '../lib/logger.ts';
 import type { RuntimeConfig } from '../lib/runtime-config.ts';
@@ -150,12 +151,22 @@ async function openAwsSession(
   return {
     apiUrl: backend.apiUrl,
     bearerToken: backend.apiBearerToken,
-    description: describeAwsMode(config, io.env, options.previewOnly === true),
+    description: describeAwsMode(config, io.env, describeAwsUse(options)),
     mode: 'aws',
     awsConfig: config,
     interrupt: (cause) => backend.interrupt(cause),
     close: () => backend.stop(),
   };
+}
+
+/** Readers say they only read; only a command that submits says it may apply. */
+function describeAwsUse(options: {
+  previewOnly?: boolean;
+  requireExistingState?: boolean;
+}): AwsModeUse {
+  if (options.requireExistingState === true) return 'read';
+
+  return options.previewOnly === true ? 'preview' : 'apply';
 }
 
 export interface ApiAnswer {

@@ -150,16 +150,26 @@ export async function startAwsBackend(options: {
   };
 }
 
-/** One line naming the mode and the resources, printed by `up`, `render` and `serve`. */
+/**
+ * What a command does with AWS: `apply` submits and applies (`up`, `serve`), `preview` submits
+ * and previews the change (`render --export`), `read` only reads (`history`, `status`).
+ */
+export type AwsModeUse = 'apply' | 'preview' | 'read';
+
+const AWS_MODE_USES: Record<AwsModeUse, string> = {
+  apply: 'runs apply for real',
+  preview: 'the stack change is previewed, not applied',
+  read: 'reads only',
+};
+
+/** One line naming the mode and the resources, printed by every command that runs it. */
 export function describeAwsMode(
   config: Readonly<RuntimeConfig>,
   env: NodeJS.ProcessEnv,
-  previewOnly = false,
+  use: AwsModeUse = 'apply',
 ): string {
   const endpoint = env.AWS_ENDPOINT_URL === undefined ? '' : ` via ${env.AWS_ENDPOINT_URL}`;
-  const applies = previewOnly
-    ? 'the stack change is previewed, not applied'
-    : 'runs apply for real';
+  const applies = AWS_MODE_USES[use];
 
   return `AWS mode in this process (${applies}): buckets ${config.submissionsBucket} and ${config.artifactsBucket}, table ${config.revisionsTable}, key ${config.assetKeyArn}, region ${config.region}${endpoint}`;
 }

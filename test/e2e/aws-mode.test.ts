@@ -118,6 +118,9 @@ describe.skipIf(!hasMoto)('the CLI in AWS mode against moto', () => {
     const run = await runCli(['status', 'demo'], { ...env, KUBE_AWS_STATE_DIR: stateDir }, 120_000);
 
     expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      `using AWS mode in this process (reads only): buckets kube-aws-submissions-moto and kube-aws-artifacts-moto, table kube-aws-revisions-moto, key ${keyArn}, region us-east-1 via ${moto.endpoint}\n`,
+    );
     expect(run.stdout).toMatch(/^latest {8}\d+ \w+ \(updated [^)]+\)$/m);
     expect(run.stdout).toContain('last applied  1\n');
     await expect(stat(stateDir)).rejects.toThrow('ENOENT');
