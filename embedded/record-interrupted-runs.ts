@@ -111,7 +111,13 @@ export async function recordInterruptedRuns(
       }
     }
   };
-  sortInto(await recordRunsFailed(await workflow.takeInterrupted(), INTERRUPTED_ERROR, deps));
+  sortInto(
+    await recordRunsFailed(
+      await workflow.takeInterrupted(() => INTERRUPTED_ERROR),
+      INTERRUPTED_ERROR,
+      deps,
+    ),
+  );
 
   for (const cluster of clusters) {
     for (const revision of await deps.revisions.list(cluster)) {

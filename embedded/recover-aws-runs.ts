@@ -32,12 +32,16 @@ export async function recoverAwsRuns(
   readStackStatus: ReadStackStatus,
 ): Promise<RecoveryReport> {
   const failed: RecoveryReport['failed'] = [];
-  for (const run of await workflow.takeInterrupted()) {
-    const parsed = ExecutionInputSchema.safeParse(run.input);
+  const interrupted = await workflow.takeInterrupted(async (input) => {
+    const parsed = ExecutionInputSchema.safeParse(input);
     const cause = parsed.success
       ? describeInterruption(parsed.data.cluster, await readStatusOrUndefined(parsed.data.cluster))
       : describeInterruption(undefined, undefined);
-    const recorded = await recordRunsFailed([run], { Error: 'States.Aborted', Cause: cause }, deps);
+
+    return { Error: 'States.Aborted', Cause: cause };
+  });
+  for (const run of interrupted) {
+    const recorded = await recordRunsFailed([run], run.error, deps);
     // A run cut off after it had recorded its final status keeps that status: not a failure.
     for (const entry of recorded) {
       if (!hadFinished(entry)) failed.push({ cluster: entry.cluster, revision: entry.revision });

@@ -328,9 +328,9 @@ async function startParts(
     refuseSubmissions: () => api.refuseSubmissions(),
     interrupt: async (cause) => {
       workflow.deferNewStarts();
-      const aborted = await workflow.abortRunning();
+      const reason = { Error: 'States.Aborted', Cause: cause };
 
-      return recordRunsFailed(aborted, { Error: 'States.Aborted', Cause: cause }, deps);
+      return recordRunsFailed(await workflow.abortRunning(reason), reason, deps);
     },
     warmUp: warmUpPreview,
     stop: async () => {

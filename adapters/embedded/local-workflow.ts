@@ -37,6 +37,12 @@ export interface LocalWorkflowOptions {
   maxConcurrentExecutions?: number;
 }
 
+/** The error an aborted execution's closing event names, as Step Functions' Error and Cause. */
+export interface AbortReason {
+  Error: string;
+  Cause: string;
+}
+
 export interface StoredExecution extends ExecutionDescription {
   name: string;
   input: unknown;
@@ -64,6 +70,8 @@ export class LocalWorkflow implements Workflow {
   private readonly queuedWrites = new Map<string, Promise<void>>();
   private readonly newestRecords = new Map<string, StoredExecution>();
   private readonly aborts = new Map<string, () => void>();
+  /** Why an execution was aborted, written into its closing ExecutionAborted event. */
+  private readonly abortReasons = new Map<string, AbortReason>();
   /** Task handlers in flight: an aborted execution does not wait for them, a stop must. */
   private readonly tasks = new Set<Promise<unknown>>();
   private deferring = false;
@@ -148,10 +156,12 @@ export class LocalWorkflow implements Workflow {
 
   /**
    * Aborts every execution this process runs and resolves, once they and their in-flight tasks
-   * have stopped and been written ABORTED, with their names and inputs (to be recorded).
+   * have stopped and been written ABORTED, with their names and inputs (to be recorded). The
+   * closing `ExecutionAborted` event of each carries `reason` when given.
    */
-  async abortRunning(): Promise<Array<{ name: string; input: unknown }>> {
+  async abortRunning(reason?: AbortReason): Promise<Array<{ name: string; input: unknown }>> {
     const aborted = [...this.aborts.entries()].map(([name, abort]) => {
+      if (reason !== undefined) this.abortReasons.set(name, reason);
       abort();
       return name;
     });
@@ -198,7 +208,13 @@ export class LocalWorkflow implements Workflow {
 
     const collect = (async () => {
       for await (const event of execution.eventLogs) {
-        record.events.push(toExecutionEvent(event));
+        const entry = toExecutionEvent(event);
+        const reason = this.abortReasons.get(record.name);
+        if (entry.type === 'ExecutionAborted' && reason !== undefined) {
+          entry.error = reason.Error;
+          entry.cause = reason.Cause;
+        }
+        record.events.push(entry);
         void this.persist(record);
       }
     })();
@@ -215,6 +231,7 @@ export class LocalWorkflow implements Workflow {
     }
     this.aborts.delete(record.name);
     await collect;
+    this.abortReasons.delete(record.name);
     record.stoppedAt = new Date().toISOString();
     await this.persist(record);
     logger.info('local execution finished', { execution_name: record.name, status: record.status });
@@ -301,17 +318,28 @@ export class LocalWorkflow implements Workflow {
 
   /**
    * Executions left RUNNING by a process that is gone (Step Functions would call them ABORTED),
-   * marked ABORTED on disk so each is reported once. Their revisions still need recording.
-   * Called only by the holder of the state dir's lock, so no other process can be running any of
-   * them: the owner's pid is not consulted, as it may since belong to an unrelated process.
+   * marked ABORTED on disk so each is reported once, their history closed by an
+   * `ExecutionAborted` event carrying the error `describe` gives for the run's input, which each
+   * result carries too. Their revisions still need recording. Called only by the holder of the
+   * state dir's lock, so no other process can be running any of them: the owner's pid is not
+   * consulted, as it may since belong to an unrelated process.
    */
-  async takeInterrupted(): Promise<Array<{ name: string; input: unknown }>> {
-    const interrupted: Array<{ name: string; input: unknown }> = [];
+  async takeInterrupted(
+    describe: (input: unknown) => Promise<AbortReason> | AbortReason,
+  ): Promise<Array<{ name: string; input: unknown; error: AbortReason }>> {
+    const interrupted: Array<{ name: string; input: unknown; error: AbortReason }> = [];
     for (const name of await this.listExecutionNames()) {
       const record = await this.readRawExecution(name);
       if (record?.status !== 'RUNNING' || this.running.has(name)) continue;
-      await this.persist({ ...record, status: 'ABORTED', stoppedAt: new Date().toISOString() });
-      interrupted.push({ name, input: record.input });
+      const error = await describe(record.input);
+      const stoppedAt = new Date().toISOString();
+      await this.persist({
+        ...record,
+        status: 'ABORTED',
+        stoppedAt,
+        events: [...record.events, toAbortedEvent(stoppedAt, error)],
+      });
+      interrupted.push({ name, input: record.input, error });
     }
 
     return interrupted;
@@ -365,6 +393,11 @@ async function runIsolated(runTask: LocalTaskRunner, input: unknown, stateName: 
     bare.name = error instanceof Error ? error.name : 'Error';
     throw bare;
   }
+}
+
+/** The closing event of an execution aborted outside the runner (its process was gone). */
+function toAbortedEvent(timestamp: string, reason: AbortReason): ExecutionEvent {
+  return { type: 'ExecutionAborted', timestamp, error: reason.Error, cause: reason.Cause };
 }
 
 function nameOf(executionArn: string): string {

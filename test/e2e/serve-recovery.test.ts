@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { INTERRUPTED_ERROR } from '../../embedded/record-interrupted-runs.ts';
 import { pollUntil, type ServeProcess, startServe } from './cli-process.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/cluster.yaml');
@@ -43,5 +44,18 @@ describe('serve after a killed serve', () => {
     expect(serve.output()).toContain(
       'recovered: revision 1 of cluster demo was cut off by a stopped process; recorded FAILED and its lock released\n',
     );
+    // The API's history of the cut-off run ends as its execution did, with the recorded cause.
+    const history = await fetch(`${serve.apiUrl}/clusters/demo/revisions/1/history`);
+    const { events } = (await history.json()) as { events: Array<Record<string, unknown>> };
+    expect(events.at(-1)).toEqual({
+      type: 'ExecutionAborted',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+      error: INTERRUPTED_ERROR.Error,
+      cause: INTERRUPTED_ERROR.Cause,
+    });
+    const execution = JSON.parse(
+      await readFile(path.join(stateDir, 'executions', 'demo-1.json'), 'utf8'),
+    ) as { status: string };
+    expect(execution.status).toBe('ABORTED');
   });
 });
