@@ -134,12 +134,9 @@ export async function startAwsBackend(options: {
     refuseSubmissions: () => api.refuseSubmissions(),
     interrupt: async (cause) => {
       workflow.deferNewStarts();
+      const reason = { Error: 'States.Aborted', Cause: cause };
 
-      return recordRunsFailed(
-        await workflow.abortRunning(),
-        { Error: 'States.Aborted', Cause: cause },
-        deps,
-      );
+      return recordRunsFailed(await workflow.abortRunning(reason), reason, deps);
     },
     stop: async () => {
       await api.stop();
