@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { countFindings, TOO_MANY_FINDINGS_RULE } from '../cluster-config/count-findings.ts';
 import { escapeControlCharacters } from '../cluster-config/escape-control-characters.ts';
 import {
   formatFindingLine,
@@ -7,7 +8,7 @@ import {
 } from '../cluster-config/format-findings.ts';
 import { PublicReportSchema, type ValidationReport } from '../schemas/finding.ts';
 import type { Revision } from '../schemas/revision.ts';
-import { type BackendSession, callApi } from './backend-session.ts';
+import { type BackendSession, callApi, describeApiError } from './backend-session.ts';
 import { countOf } from './cli-io.ts';
 
 /** The API's answer for a revision's stored findings. */
@@ -18,18 +19,44 @@ export const MAX_PRINTED_FINDINGS = 50;
 
 /**
  * The findings as `validate` prints them (`file:line:column: severity: message`, in file order),
- * at most {@link MAX_PRINTED_FINDINGS}, then `... and N more findings <where>` for the rest.
+ * at most {@link MAX_PRINTED_FINDINGS}, then `... and N more findings <where>` for the rest. A
+ * report the backend capped lists only its first findings: the line then says so, and the
+ * entries that count the unlisted ones follow as `validate` prints them.
  */
 export function formatFindingsCapped(report: ValidationReport, where: string): string {
   const findings = sortFindings(report);
-  const shown = findings
+  const listed = findings.filter((finding) => finding.rule !== TOO_MANY_FINDINGS_RULE);
+  const counting = findings.filter((finding) => finding.rule === TOO_MANY_FINDINGS_RULE);
+  const shown = listed
     .slice(0, MAX_PRINTED_FINDINGS)
     .map((finding) => `${formatFindingLine(finding)}\n`);
-  const rest = findings.length - shown.length;
+  const rest = listed.length - shown.length;
+  let more = '';
+  if (rest > 0) {
+    more =
+      counting.length === 0
+        ? `... and ${countOf(rest, 'more finding')} ${where}\n`
+        : `... and ${rest} more of the first ${listed.length} findings ${where}\n`;
+  }
 
-  return rest > 0
-    ? `${shown.join('')}... and ${countOf(rest, 'more finding')} ${where}\n`
-    : shown.join('');
+  return (
+    shown.join('') + more + counting.map((finding) => `${formatFindingLine(finding)}\n`).join('')
+  );
+}
+
+/**
+ * What `up` prints for a file the backend refused at submit: the findings, capped, then
+ * `<file>: not submitted (N errors)`, N counting the errors the backend did not list.
+ */
+export function describeRefusedSubmission(report: PublicReport, file: string): string {
+  const counts = countFindings(report);
+  const reported =
+    counts.omitted === 0 ? '' : `; the first ${countOf(counts.reported, 'finding')} were reported`;
+
+  return (
+    formatFindingsCapped(relabel(report, file), `(kube-aws validate ${file} lists them all)`) +
+    `${file}: not submitted (${countOf(counts.errors, 'error')}${reported})\n`
+  );
 }
 
 /**
@@ -51,7 +78,9 @@ export function relabel(report: PublicReport, file: string): ValidationReport {
 /**
  * For a revision whose run failed the Validate state: every finding the state stored (capped),
  * read through the API, then a line counting them. Empty when the revision failed otherwise or
- * the backend stored no report (an older backend); the revision's error line then says why.
+ * the backend stored no report (404: an older backend); the revision's error line then says
+ * why. A report the API cannot serve (a changed one is refused with 500 INTEGRITY) is one line
+ * saying so and why, never silence that reads as no findings.
  */
 export async function describeFailedValidation(
   session: BackendSession,
@@ -64,14 +93,32 @@ export async function describeFailedValidation(
     'GET',
     `/clusters/${encodeURIComponent(revision.cluster)}/revisions/${revision.revision}/validation`,
   );
+  if (answer.status === 404) return '';
   const stored = StoredReportSchema.safeParse(answer.body);
-  if (answer.status !== 200 || !stored.success) return '';
+  const failed = `${file}: revision ${revision.revision} failed validation`;
+  if (answer.status !== 200 || !stored.success) {
+    const why =
+      answer.status === 200
+        ? 'the API answered 200 without a findings report'
+        : describeApiError(answer);
+
+    // The reason is the backend's text, shown as the findings are: control characters escaped.
+    return `${failed}, but its findings could not be read: ${escapeControlCharacters(why)}\n`;
+  }
   const report = relabel(stored.data, file);
+  const counts = countFindings(report);
+  const where = `in ${escapeControlCharacters(stored.data.location)}`;
+  if (counts.errors === 0) {
+    const warnings =
+      counts.warnings === 0 ? 'findings' : `errors (${countOf(counts.warnings, 'warning')})`;
+
+    return `${formatFindingsCapped(report, where)}${failed}; its stored report lists no ${warnings}\n`;
+  }
+  const reported =
+    counts.omitted === 0 ? '' : `; the first ${countOf(counts.reported, 'finding')} were reported`;
 
   return (
-    // The location is the backend's text, shown as the findings are: control characters escaped.
-    formatFindingsCapped(report, `in ${escapeControlCharacters(stored.data.location)}`) +
-    `${file}: revision ${revision.revision} failed validation (${countOf(report.errors.length, 'error')}, ` +
-    `${countOf(report.warnings.length, 'warning')})\n`
+    formatFindingsCapped(report, where) +
+    `${failed} (${countOf(counts.errors, 'error')}, ${countOf(counts.warnings, 'warning')}${reported})\n`
   );
 }

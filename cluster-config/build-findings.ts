@@ -1,4 +1,5 @@
 import type { Finding, ValidationReport } from '../schemas/finding.ts';
+import { describeOmittedFindings, TOO_MANY_FINDINGS_RULE } from './count-findings.ts';
 import { escapeControlCharacters } from './escape-control-characters.ts';
 import type { RuleProblem } from './rules/rule-context.ts';
 import {
@@ -95,11 +96,13 @@ export function summarise(findings: Finding[]): { report: ValidationReport } {
       ...firstOmitted,
       severity: omittedErrors > 0 ? 'error' : 'warning',
       path: '',
-      rule: 'too-many-findings',
-      message:
-        `${escapeControlCharacters(firstOmitted.file)} reports at most ${MAX_FINDINGS} findings at once (received ` +
-        `${omitted.length} more, ${omittedErrors} of them errors); fix the findings above and ` +
-        'validate again',
+      rule: TOO_MANY_FINDINGS_RULE,
+      message: describeOmittedFindings(
+        escapeControlCharacters(firstOmitted.file),
+        MAX_FINDINGS,
+        omitted.length,
+        omittedErrors,
+      ),
     });
   }
   const errors = shown.filter((finding) => finding.severity === 'error');
