@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  type EmbeddedBackend,
+  startEmbeddedBackend,
+} from '../../../embedded/start-embedded-backend.ts';
+
+const EXAMPLE = path.resolve(import.meta.dirname, '../../../examples/cluster.yaml');
+
+/** The embedded backend's HTTP API while a stop begins: nothing half-answered, nothing new. */
+describe('the embedded HTTP API during a stop', () => {
+  let stateDir: string;
+  let backend: EmbeddedBackend | undefined;
+
+  beforeEach(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-api-stop-'));
+    backend = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await backend?.stop();
+    backend = undefined;
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const submit = async (url: string) =>
+    fetch(`${url}/clusters`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: await readFile(EXAMPLE),
+    });
+
+  it('answers a submission 503 UNAVAILABLE and a read as usual once submissions are refused', async () => {
+    const running = backend as EmbeddedBackend;
+    running.workflow.deferNewStarts();
+    running.refuseSubmissions();
+
+    const refused = await submit(running.apiUrl);
+    const read = await fetch(`${running.apiUrl}/clusters/demo`);
+
+    expect({ status: refused.status, body: await refused.text() }).toEqual({
+      status: 503,
+      body: '{"error":{"code":"UNAVAILABLE","message":"the backend is stopping; submit again after it restarts"}}\n',
+    });
+    expect(refused.headers.get('content-type')).toBe('application/json');
+    // No revision was allocated: the cluster is still unknown.
+    expect(read.status).toBe(404);
+  });
+
+  it('answers a submission received before the stop, and s3rver logs its write with a logger still open', async () => {
+    const running = backend as EmbeddedBackend;
+    const consoleError = vi.spyOn(console, 'error');
+    // The submission is held at its S3 write until the stop has begun.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let arrived = () => {};
+    const reachedWrite = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const artifacts = running.deps.artifacts;
+    const put = artifacts.put.bind(artifacts);
+    artifacts.put = async (...args) => {
+      arrived();
+      await held;
+      return put(...args);
+    };
+    const answer = submit(running.apiUrl);
+    await reachedWrite;
+
+    const stopped = running.stop();
+    backend = undefined;
+    release();
+
+    const response = await answer;
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ cluster: 'demo', revision: 1 });
+    await stopped;
+    expect(consoleError.mock.calls.flat().join('\n')).not.toContain('[winston]');
+    await expect(fetch(`${running.apiUrl}/healthz`)).rejects.toThrow('fetch failed');
+  });
+});
