@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import { readPrivateFile } from '../adapters/embedded/private-file.ts';
 import { InvariantError } from '../lib/errors.ts';
+import { findListenerUids, PROC_NET_TCP } from './find-peer-uid.ts';
 import { assertStateDir } from './state-dir.ts';
 
 export const BackendFileSchema = z.object({
@@ -60,11 +61,14 @@ export async function removeBackendFile(stateDir: string): Promise<void> {
  * none; an existing one is checked first (ours, private, not a link), since its backend.json
  * decides where the CLI sends cluster.yaml. A file left by an exited process counts as none; so
  * does one that is not what serve writes, which `reportStale` hears about once, with its reason.
- * A live backend at an address serve never listens on is refused.
+ * A live backend at an address serve never listens on is refused. On Linux, a file whose port
+ * no socket of this user listens on (the pid was reused, and the port is free or another user's)
+ * counts as none too, so the CLI never sends cluster.yaml and the token to a stranger.
  */
 export async function readLiveBackend(
   stateDir: string,
   reportStale: (line: string) => void = () => {},
+  tcpTablePath = PROC_NET_TCP,
 ): Promise<BackendFile | undefined> {
   const file = path.join(stateDir, BACKEND_FILE_NAME);
   let content: Buffer;
@@ -84,15 +88,42 @@ export async function readLiveBackend(
     return undefined;
   }
   if (!isProcessAlive(backend.pid)) return undefined;
-  if (!isLoopbackApiUrl(backend.apiUrl)) {
+  const port = readLoopbackPort(backend.apiUrl);
+  if (port === undefined) {
     throw new InvariantError(
       `${file} apiUrl must be http://127.0.0.1:<port>, where kube-aws serve listens ` +
         `(received ${describeValue(backend.apiUrl)}); this file is not ours: remove it, ` +
         'and stop whatever process wrote it',
     );
   }
+  // A live pid may be a reused one: the file is trusted, and the token sent, only while this
+  // user listens on its port. Where the socket table cannot be read, the pid has to do.
+  const listener = await describeForeignListener(port, tcpTablePath);
+  if (listener !== undefined) {
+    reportStale(
+      `${file} apiUrl must be a port this user (uid ${process.getuid?.()}) listens on ` +
+        `(received ${backend.apiUrl}, ${listener}); treating it as stale: no backend runs on ` +
+        'this state dir\n',
+    );
+    return undefined;
+  }
 
   return backend;
+}
+
+/** Why nobody of ours listens on 127.0.0.1:`port`, or undefined when we do or cannot tell. */
+async function describeForeignListener(
+  port: number,
+  tablePath: string,
+): Promise<string | undefined> {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  const owners = await findListenerUids('127.0.0.1', port, tablePath);
+  if (owners === 'unavailable') return undefined;
+  if (owners.length === 0) return 'where nothing listens';
+  const others = owners.filter((owner) => owner !== uid);
+
+  return others.length === 0 ? undefined : `where uid ${others[0]} listens`;
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -122,10 +153,10 @@ function parseBackendFile(content: Buffer): BackendFile | string {
   return `${issue?.path.join('.') || 'the document'}: ${issue?.message ?? 'invalid'}`;
 }
 
-function isLoopbackApiUrl(url: string): boolean {
-  const port = LOOPBACK_API_URL.exec(url)?.[1];
+function readLoopbackPort(url: string): number | undefined {
+  const port = Number(LOOPBACK_API_URL.exec(url)?.[1]);
 
-  return port !== undefined && Number(port) <= 65535;
+  return port > 0 && port <= 65535 ? port : undefined;
 }
 
 /** A short, printable rendering of an untrusted string for a message. */

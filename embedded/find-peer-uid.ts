@@ -12,6 +12,8 @@ export interface TcpSocketEntry {
   /** `ADDR:PORT` in the table's own hex form. */
   local: string;
   remote: string;
+  /** The TCP state in hex: `0A` is LISTEN, `01` ESTABLISHED. */
+  state: string;
   uid: number;
   /** 0 for a socket no process holds any more (TIME_WAIT, orphaned): its uid reads as 0. */
   inode: string;
@@ -31,6 +33,7 @@ export function parseProcNetTcp(text: string): TcpSocketEntry[] {
     entries.push({
       local: (fields[1] as string).toUpperCase(),
       remote: (fields[2] as string).toUpperCase(),
+      state: (fields[3] as string).toUpperCase(),
       uid,
       inode: fields[9] as string,
     });
@@ -51,6 +54,31 @@ export function formatTableAddress(address: string, port: number): string | unde
     value.toString(16).toUpperCase().padStart(width, '0');
 
   return `${ordered.map((octet) => hex(octet, 2)).join('')}:${hex(port, 4)}`;
+}
+
+/** The state `/proc/net/tcp` writes for a listening socket. */
+const TCP_LISTEN = '0A';
+
+/**
+ * The owners of the sockets listening on `address:port` (IPv4), read from the table once; an
+ * empty list when none listens there, `unavailable` when the table cannot be read (not Linux).
+ */
+export async function findListenerUids(
+  address: string,
+  port: number,
+  tablePath = PROC_NET_TCP,
+): Promise<number[] | 'unavailable'> {
+  const local = formatTableAddress(address, port);
+  let text: string;
+  try {
+    text = await readFile(tablePath, 'latin1');
+  } catch {
+    return 'unavailable';
+  }
+
+  return parseProcNetTcp(text)
+    .filter((entry) => entry.state === TCP_LISTEN && entry.local === local)
+    .map((entry) => entry.uid);
 }
 
 interface PendingLookup {

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BackendFile,
   readLiveBackend,
@@ -11,10 +12,19 @@ import {
 } from '../../../embedded/backend-file.ts';
 
 describe('readLiveBackend', () => {
+  // readLiveBackend trusts the file only while this user listens on its port: one listener of ours.
+  const listening = { apiUrl: '', server: createServer() };
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => listening.server.listen(0, '127.0.0.1', resolve));
+    listening.apiUrl = `http://127.0.0.1:${(listening.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => listening.server.close(resolve));
+  });
   let stateDir: string;
   const content = (pid: number): BackendFile => ({
     pid,
-    apiUrl: 'http://127.0.0.1:8787',
+    apiUrl: listening.apiUrl,
     s3Endpoint: 'http://127.0.0.1:8788',
     submissionsBucket: 'kube-aws-submissions',
     artifactsBucket: 'kube-aws-artifacts',

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BackendFile,
   readLiveBackend,
@@ -9,11 +10,20 @@ import {
 } from '../../../embedded/backend-file.ts';
 
 describe('the API token in backend.json', () => {
+  // readLiveBackend trusts the file only while this user listens on its port: one listener of ours.
+  const listening = { apiUrl: '', server: createServer() };
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => listening.server.listen(0, '127.0.0.1', resolve));
+    listening.apiUrl = `http://127.0.0.1:${(listening.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => listening.server.close(resolve));
+  });
   let root: string;
   let stateDir: string;
   const content = (apiToken: string | undefined): BackendFile => ({
     pid: process.pid,
-    apiUrl: 'http://127.0.0.1:8787',
+    apiUrl: listening.apiUrl,
     s3Endpoint: 'http://127.0.0.1:8788',
     submissionsBucket: 'kube-aws-submissions',
     artifactsBucket: 'kube-aws-artifacts',

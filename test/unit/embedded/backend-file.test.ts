@@ -11,9 +11,10 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BackendFile,
   readLiveBackend,
@@ -24,10 +25,19 @@ const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 
 describe('backend.json', () => {
+  // readLiveBackend trusts the file only while this user listens on its port: one listener of ours.
+  const listening = { apiUrl: '', server: createServer() };
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => listening.server.listen(0, '127.0.0.1', resolve));
+    listening.apiUrl = `http://127.0.0.1:${(listening.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => listening.server.close(resolve));
+  });
   let root: string;
   let stateDir: string;
   let file: string;
-  const content = (pid: number, apiUrl = 'http://127.0.0.1:8787'): BackendFile => ({
+  const content = (pid: number, apiUrl = listening.apiUrl): BackendFile => ({
     pid,
     apiUrl,
     s3Endpoint: 'http://127.0.0.1:8788',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPeerCheck } from '../../../embedded/check-peer-user.ts';
 import {
   createPeerUidFinder,
+  findListenerUids,
   formatTableAddress,
   parseProcNetTcp,
 } from '../../../embedded/find-peer-uid.ts';
@@ -42,10 +43,21 @@ describe('the peer uid lookup', () => {
 
   it('reads each socket of the table with its owner and inode', () => {
     expect(parseProcNetTcp(TABLE)).toEqual([
-      { local: '0100007F:1F90', remote: '00000000:0000', uid: 0, inode: '297' },
-      { local: '0100007F:9C40', remote: '0100007F:1F90', uid: 65534, inode: '8812' },
-      { local: '0100007F:9C41', remote: '0100007F:1F90', uid: 0, inode: '0' },
+      { local: '0100007F:1F90', remote: '00000000:0000', state: '0A', uid: 0, inode: '297' },
+      { local: '0100007F:9C40', remote: '0100007F:1F90', state: '01', uid: 65534, inode: '8812' },
+      { local: '0100007F:9C41', remote: '0100007F:1F90', state: '06', uid: 0, inode: '0' },
     ]);
+  });
+
+  it('finds the owners of the sockets listening on an address, not those connected to it', async () => {
+    const table = path.join(root, 'tcp');
+    await writeFile(table, TABLE);
+
+    expect(await findListenerUids('127.0.0.1', 8080, table)).toEqual([0]);
+    expect(await findListenerUids('127.0.0.1', 40000, table)).toEqual([]);
+    expect(await findListenerUids('127.0.0.1', 8080, path.join(root, 'absent'))).toBe(
+      'unavailable',
+    );
   });
 
   it('writes 127.0.0.1 port 8080 as the little-endian table does', () => {
