@@ -67,9 +67,14 @@ describe('an interrupted in-process up', () => {
       'kube-aws up: interrupted (SIGINT); revision 1 of cluster demo recorded FAILED (interrupted) and the cluster lock released\n',
     );
     const after = await status();
+    const reason =
+      'States.Aborted: interrupted (SIGINT) while kube-aws up ran it in-process; submit the file again';
     expect(after.stdout).toBe(
-      `cluster       demo\nlatest        1 FAILED (updated T)\nlast applied  none\nlock          free\nqueued        none\n`,
+      `cluster       demo\nlatest        1 FAILED (updated T)\nerror         ${reason}\nlast applied  none\nlock          free\nqueued        none\n`,
     );
+    // history says why under its table, as status does.
+    const history = await runCli(['history', 'demo', '--state-dir', stateDir], env);
+    expect(history.stdout.split('\n').slice(2)).toEqual([`revision 1: ${reason}`, '']);
   });
 
   it('recovers a killed run on the next start, and the next up runs at once', async () => {
