@@ -61,10 +61,15 @@ Exit 0 when the revision ends PLANNED, APPLIED or NOOP, 1 otherwise, 2 for usage
   history: `Usage: kube-aws history <clusterName> [--api URL] [--format text|json] [--state-dir DIR]
 
 Lists the cluster's revisions, newest first, with status, source, submitter and timestamps.
+In text, a line under the table for each FAILED or ROLLED_BACK revision says why (its error,
+first line, at most 300 characters; --format json has it whole).
 `,
   status: `Usage: kube-aws status <clusterName> [--api URL] [--format text|json] [--state-dir DIR]
 
 Shows the cluster record: latest revision, last applied revision, lock and queued revisions.
+In text, the latest revision's error when it is FAILED or ROLLED_BACK, and its findings when
+it failed validation. A cluster with no revision exits 1: an upload refused at submit records
+none, and its findings are in validation.json beside the upload.
 `,
   serve: `Usage: kube-aws serve [--port N] [--s3-port N] [--state-dir DIR]
 
