@@ -54,6 +54,9 @@ const WHOLE_FILE: Position = { line: 0, column: 0 };
  */
 const YAML_OPTIONS = {
   version: '1.1',
+  // The parser's only warning is for a collection used as a mapping key, which it would print
+  // to stderr while converting; every such key is a `non-scalar-key` finding already.
+  logLevel: 'error',
   uniqueKeys: false,
   prettyErrors: false,
   customTags: (tags: Tags) => tags.filter((tag) => !isBase60Tag(tag)),
