@@ -212,7 +212,11 @@ async function getValidation(cluster: string, revision: number, deps: Deps): Pro
       'NOT_FOUND',
       `revision ${revision} of cluster ${cluster} has no stored validation findings (status ${found.status})`,
     );
-  if (found.status !== 'FAILED') return noFindings();
+  // Only the Validate state stores findings: a revision that failed elsewhere has none, and
+  // without a recorded hash (older revisions) the error's name is what says Validate failed it.
+  const failedValidate =
+    found.validationReportSha256 !== undefined || found.error?.name === 'ValidationError';
+  if (found.status !== 'FAILED' || !failedValidate) return noFindings();
   try {
     const stored = await readValidationReport(deps, found);
     if (stored === undefined) return noFindings();

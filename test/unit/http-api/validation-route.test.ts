@@ -250,6 +250,21 @@ describe('a revision that fails the Validate state', () => {
     expect(JSON.parse(response.body).errors).toHaveLength(3);
   });
 
+  it('answers 404 for a FAILED revision without a hash that failed in another state', async () => {
+    const { deps } = await failValidation(THREE_ERRORS);
+    await deps.revisions.update('demo', 1, {
+      validationReportSha256: undefined,
+      error: { name: 'DependencyError', message: 'the stack update failed' },
+    });
+
+    const response = await handleApiRequest(get('/clusters/demo/revisions/1/validation'), deps);
+
+    expect(response.status).toBe(404);
+    expect(JSON.parse(response.body).error.message).toBe(
+      'revision 1 of cluster demo has no stored validation findings (status FAILED)',
+    );
+  });
+
   it('answers 500 INTEGRITY when an unhashed report was replaced by another shape', async () => {
     const { deps } = await failValidation(THREE_ERRORS);
     await deps.revisions.update('demo', 1, { validationReportSha256: undefined });
