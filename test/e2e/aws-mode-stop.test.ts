@@ -213,7 +213,9 @@ describe.skipIf(!hasMoto)('a run cut off in AWS mode against moto', () => {
       'the process running this revision stopped before it finished; stack demo is still UPDATE_IN_PROGRESS, so it may still be changing: wait until aws cloudformation describe-stacks --stack-name demo shows it settled, then submit the file again',
     );
     expect(await status()).toContain(
-      'latest        3 FAILED (updated T)\nlast applied  2\nlock          free\n',
+      'latest        3 FAILED (updated T)\n' +
+        'error         States.Aborted: the process running this revision stopped before it finished; stack demo is still UPDATE_IN_PROGRESS, so it may still be changing: wait until aws cloudformation describe-stacks --stack-name demo shows it settled, then submit the file again\n' +
+        'last applied  2\nlock          free\n',
     );
   }, 300_000);
 
@@ -245,7 +247,9 @@ describe.skipIf(!hasMoto)('a run cut off in AWS mode against moto', () => {
       ].join('\n'),
     );
     expect(await status()).toContain(
-      'latest        4 FAILED (updated T)\nlast applied  2\nlock          free\nqueued        none\n',
+      'latest        4 FAILED (updated T)\n' +
+        'error         States.Aborted: interrupted (second SIGINT) while kube-aws serve was stopping; submit the file again\n' +
+        'last applied  2\nlock          free\nqueued        none\n',
     );
     expect((await readRevision(4)).error?.message).toBe(
       'interrupted (second SIGINT) while kube-aws serve was stopping; submit the file again',
