@@ -1,5 +1,9 @@
 import * as z from 'zod';
-import { countFindings, TOO_MANY_FINDINGS_RULE } from '../cluster-config/count-findings.ts';
+import {
+  countFindings,
+  type FindingCounts,
+  TOO_MANY_FINDINGS_RULE,
+} from '../cluster-config/count-findings.ts';
 import { escapeControlCharacters } from '../cluster-config/escape-control-characters.ts';
 import {
   formatFindingLine,
@@ -50,8 +54,7 @@ export function formatFindingsCapped(report: ValidationReport, where: string): s
  */
 export function describeRefusedSubmission(report: PublicReport, file: string): string {
   const counts = countFindings(report);
-  const reported =
-    counts.omitted === 0 ? '' : `; the first ${countOf(counts.reported, 'finding')} were reported`;
+  const reported = describeCap(counts);
 
   return (
     formatFindingsCapped(relabel(report, file), `(kube-aws validate ${file} lists them all)`) +
@@ -114,11 +117,17 @@ export async function describeFailedValidation(
 
     return `${formatFindingsCapped(report, where)}${failed}; its stored report lists no ${warnings}\n`;
   }
-  const reported =
-    counts.omitted === 0 ? '' : `; the first ${countOf(counts.reported, 'finding')} were reported`;
+  const reported = describeCap(counts);
 
   return (
     formatFindingsCapped(report, where) +
     `${failed} (${countOf(counts.errors, 'error')}, ${countOf(counts.warnings, 'warning')}${reported})\n`
   );
+}
+
+/** `; the first 100 findings were reported` for a capped report, nothing otherwise. */
+function describeCap(counts: FindingCounts): string {
+  return counts.omitted === 0
+    ? ''
+    : `; the first ${countOf(counts.reported, 'finding')} were reported`;
 }

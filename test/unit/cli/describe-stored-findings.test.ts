@@ -151,6 +151,19 @@ describe('describeFailedValidation against the API', () => {
     );
   });
 
+  it('says the stored report lists no errors, and counts its warnings, when it holds only those', async () => {
+    const { warnings } = publicReportOf('workerCount: 1\n');
+    await storeReport({ valid: false, errors: [], warnings });
+
+    const text = await describeFailedValidation(session, FAILED, 'c.yaml');
+
+    expect(text).toBe(
+      'c.yaml:1:1: warning: clusterName is missing (defaulting to "kubernetes", a name another ' +
+        'cluster may also have); set clusterName to name this cluster\n' +
+        'c.yaml: revision 1 failed validation; its stored report lists no errors (1 warning)\n',
+    );
+  });
+
   it('counts every error of a stored capped report and says only the first 100 were reported', async () => {
     await storeReport(publicReportOf(generateUnknownKeys()));
 
