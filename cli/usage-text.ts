@@ -56,7 +56,8 @@ otherwise runs the embedded backend in this process on the same state directory.
 A failed attempt that is retried prints "retrying" with its error; a state whose error was
 caught prints "failed". Ctrl-C of a run in this process records it FAILED (interrupted), unless
 it had already recorded its final status, which it keeps and the command names.
-Exit 0 when the revision ends PLANNED, APPLIED or NOOP, 1 otherwise, 2 for usage errors.
+Exit 0 when the revision ends PLANNED, APPLIED or NOOP, 1 otherwise, 2 for usage errors,
+130 when a second Ctrl-C ends the command at once.
 `,
   history: `Usage: kube-aws history <clusterName> [--api URL] [--format text|json] [--state-dir DIR]
 
