@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
-import {
-  describeInterruptedRuns,
-  describeQueuePlace,
-  placeInQueue,
-} from '../../../cli/up-command.ts';
+import { describeQueuePlace, placeInQueue } from '../../../cli/place-in-queue.ts';
+import { describeInterruptedRuns } from '../../../cli/up-command.ts';
 import { captureIo } from './capture-io.ts';
 
 const LEASE = '2026-12-04T14:30:00.000Z';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeQueueExit, findQueueExit, placeInQueue } from '../../../cli/up-command.ts';
+import { describeQueueExit, findQueueExit, placeInQueue } from '../../../cli/place-in-queue.ts';
 
 const QUEUED_AT = '2026-12-04T21:00:00.000Z';
 
