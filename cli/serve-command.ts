@@ -100,8 +100,9 @@ interface StoppableBackend {
 }
 
 /**
- * How long the HTTP API keeps answering reads after the last run finished: `up` polls every
- * 250 ms, so a follower reads the final status within about two polls even on a busy machine.
+ * How long the HTTP API keeps answering reads after the last run finished, so that its followers
+ * read the final status: `up` polls every 250 ms (two requests each), and 1 s holds its next poll
+ * or two even on a busy machine while keeping the stop short.
  */
 export const STOP_GRACE_MS = 1_000;
 
