@@ -91,7 +91,7 @@ export async function writeServeBackendFile(
 }
 
 /** What the signal handling needs of either backend. */
-interface StoppableBackend {
+export interface StoppableBackend {
   workflow: LocalWorkflow;
   waitForIdle(): Promise<void>;
   refuseSubmissions(): void;
@@ -113,10 +113,15 @@ export const STOP_GRACE_MS = 1_000;
  * waits, submissions are answered 503 and reads go on, STOP_GRACE_MS past the last run, so the
  * followers of those runs read their final status.
  */
-async function stopOnSignals(backend: StoppableBackend, io: CliIo): Promise<number> {
-  const signal = await waitForStopSignal();
+export async function stopOnSignals(
+  backend: StoppableBackend,
+  io: CliIo,
+  /** The next stop signal; the process's SIGINT or SIGTERM except in tests. */
+  nextSignal: () => Promise<NodeJS.Signals> = waitForStopSignal,
+): Promise<number> {
+  const signal = await nextSignal();
   // Listening again at once: a signal with no listener would end the process with no record.
-  const second = waitForStopSignal();
+  const second = nextSignal();
   // Before any await: a submission accepted now would only be queued for the next start.
   backend.refuseSubmissions();
   // A run started now could not finish before the stop; the next start runs it instead.
