@@ -16,9 +16,12 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   return { promise, resolve };
 }
 
-/** Lets every callback already due run: far less than the stop's grace of a second. */
-async function settle(): Promise<void> {
-  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Waits one of up's poll intervals (250 ms): the API must still answer then, so the grace's own
+ * timer, due later, cannot have fired, and a grace shorter than a poll would have.
+ */
+function waitOnePoll(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 250));
 }
 
 describe('stopOnSignals', () => {
@@ -85,7 +88,7 @@ describe('stopOnSignals', () => {
     expect(calls).toEqual(['refuseSubmissions', 'waitForIdle']);
     expect(backend.workflow.defersNewStarts).toBe(true);
     idle.resolve();
-    await settle();
+    await waitOnePoll();
     expect(calls).toEqual(['refuseSubmissions', 'waitForIdle']);
 
     second.resolve('SIGINT');
