@@ -27,11 +27,13 @@ import {
   recordInterruptedRuns,
   recordRunsFailed,
 } from './record-interrupted-runs.ts';
+import { refuseUploads } from './refuse-uploads.ts';
 import { registerS3rverKey } from './register-s3rver-key.ts';
 import { startApiServer } from './start-api-server.ts';
 import { startRevisionTable } from './start-revision-table.ts';
 import { openStateDir, openStateSubdirectory, STATE_SUBDIRECTORIES } from './state-dir.ts';
 import { lockStateDir } from './state-dir-lock.ts';
+import { trackRequests } from './track-requests.ts';
 import type { SigV4Credentials } from './verify-sigv4-request.ts';
 
 // s3rver ships CommonJS without type declarations; this is its typed entry point.
@@ -149,19 +151,6 @@ export async function startEmbeddedBackend(
   }
 }
 
-/** The handler, adding each request's handling to `inProgress` until it has finished. */
-function trackRequests(
-  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-  inProgress: Set<Promise<void>>,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    // Koa answers its own errors; the promise only says when the middleware is done.
-    const handled = handle(req, res).catch(() => undefined);
-    inProgress.add(handled);
-    void handled.finally(() => inProgress.delete(handled));
-  };
-}
-
 async function removeCreatedEntries(stateDir: string): Promise<void> {
   for (const name of [...STATE_SUBDIRECTORIES, ENDPOINT_SECRET_FILE_NAME, LOCAL_KEY_FILE_NAME]) {
     await rm(path.join(stateDir, name), { recursive: true, force: true });
@@ -204,12 +193,16 @@ async function startParts(
   // off, and connections beyond the cap are refused before they hold any memory.
   const handleS3Request = s3.callback();
   const s3Requests = new Set<Promise<void>>();
+  const uploadGate = { refused: false };
   const s3Server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 5_000 },
-    guardS3Requests(trackRequests(handleS3Request, s3Requests), {
-      buckets: [SUBMISSIONS_BUCKET, ARTIFACTS_BUCKET],
-      credentials,
-    }),
+    guardS3Requests(
+      refuseUploads(trackRequests(handleS3Request, s3Requests), SUBMISSIONS_BUCKET, uploadGate),
+      {
+        buckets: [SUBMISSIONS_BUCKET, ARTIFACTS_BUCKET],
+        credentials,
+      },
+    ),
   );
   s3Server.maxConnections = 256;
   const s3Port = await listenOnLoopback(s3Server, options.s3Port, '--s3-port');
@@ -325,7 +318,10 @@ async function startParts(
     workflow,
     recovery,
     waitForIdle,
-    refuseSubmissions: () => api.refuseSubmissions(),
+    refuseSubmissions: () => {
+      api.refuseSubmissions();
+      uploadGate.refused = true;
+    },
     interrupt: async (cause) => {
       workflow.deferNewStarts();
       const reason = { Error: 'States.Aborted', Cause: cause };

@@ -1,9 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  ARTIFACTS_BUCKET,
   type EmbeddedBackend,
+  SUBMISSIONS_BUCKET,
   startEmbeddedBackend,
 } from '../../../embedded/start-embedded-backend.ts';
 
@@ -47,6 +50,41 @@ describe('the embedded HTTP API during a stop', () => {
     expect(refused.headers.get('content-type')).toBe('application/json');
     // No revision was allocated: the cluster is still unknown.
     expect(read.status).toBe(404);
+  });
+
+  it('answers an upload to the submissions bucket 503 once submissions are refused, and still takes artefact writes', async () => {
+    const running = backend as EmbeddedBackend;
+    running.workflow.deferNewStarts();
+    running.refuseSubmissions();
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: running.s3Endpoint,
+      forcePathStyle: true,
+      credentials: running.endpointCredentials,
+      maxAttempts: 1,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    try {
+      const upload = s3.send(
+        new PutObjectCommand({
+          Bucket: SUBMISSIONS_BUCKET,
+          Key: 'clusters/demo/cluster.yaml',
+          Body: await readFile(EXAMPLE),
+        }),
+      );
+      await expect(upload).rejects.toMatchObject({
+        name: 'ServiceUnavailable',
+        message: 'the backend is stopping; upload again after it restarts',
+        $metadata: { httpStatusCode: 503 },
+      });
+      const written = await s3.send(
+        new PutObjectCommand({ Bucket: ARTIFACTS_BUCKET, Key: 'probe.txt', Body: 'probe' }),
+      );
+      expect(written.$metadata.httpStatusCode).toBe(200);
+    } finally {
+      s3.destroy();
+    }
   });
 
   it('answers a submission received before the stop, and s3rver logs its write with a logger still open', async () => {
