@@ -219,8 +219,16 @@ export async function callApi(
     );
   }
   const text = await response.text();
-
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+  if (text === '') return { status: response.status, body: undefined };
+  try {
+    return { status: response.status, body: JSON.parse(text) };
+  } catch (error: unknown) {
+    throw new Error(
+      `${session.apiUrl} answered ${response.status} with a body that is not JSON ` +
+        `(received ${JSON.stringify(text.slice(0, 80))}); is it a kube-aws backend?`,
+      { cause: error },
+    );
+  }
 }
 
 /** The `{error: {message}}` of an API answer, or its status when it has none. */

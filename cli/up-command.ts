@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
-import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
+import * as z from 'zod';
+import { formatFindingsText } from '../cluster-config/format-findings.ts';
 import { resolveStateDir } from '../embedded/state-dir.ts';
 import { ENV } from '../lib/env-names.ts';
+import { PublicFindingSchema, PublicReportSchema } from '../schemas/finding.ts';
 import { type Revision, TERMINAL_STATUSES } from '../schemas/revision.ts';
 import {
   type BackendSession,
@@ -11,11 +13,11 @@ import {
   openBackendSession,
 } from './backend-session.ts';
 import { checkRotateNames } from './check-rotate-names.ts';
-import { type CliIo, countOf, EXIT, InterruptedError, UsageError } from './cli-io.ts';
+import { type CliIo, EXIT, InterruptedError, UsageError } from './cli-io.ts';
 import { describeChangePreview, summariseChanges } from './describe-change-preview.ts';
 import {
   describeFailedValidation,
-  formatFindingsCapped,
+  describeRefusedSubmission,
   relabel,
 } from './describe-failed-validation.ts';
 import { followExecution, formatExecutionEvent } from './follow-execution.ts';
@@ -30,6 +32,23 @@ import {
 import { readInputFile } from './read-input-file.ts';
 
 const SUCCESSFUL = new Set(['PLANNED', 'APPLIED', 'NOOP']);
+
+/** The 202 of `POST /clusters`, as far as `up` relies on it. */
+const SubmitAnswerSchema = z.object({
+  cluster: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/),
+  revision: z.int().min(1),
+  executionArn: z.string().max(2048).optional(),
+  queuePosition: z.int().min(1).optional(),
+  warnings: z.array(PublicFindingSchema).optional(),
+});
+
+function describeAnswerProblem(error: z.ZodError): string {
+  const [issue] = error.issues;
+
+  return issue === undefined
+    ? 'an answer of another shape'
+    : `${issue.path.join('.') || 'the body'}: ${issue.message}`;
+}
 const FOLLOW_DEADLINE_MS = 2 * 60 * 60 * 1000;
 /** How often a queued `up` says it still waits. */
 const QUEUED_NOTICE_MS = 30_000;
@@ -66,26 +85,28 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
         ...(values['allow-replace'] === true ? { 'x-kube-aws-allow-replace': 'true' } : {}),
       },
     });
-    if (answer.status === 400 && (answer.body as PublicReport).errors !== undefined) {
-      const report = answer.body as PublicReport;
-      const relabelled = relabel(report, input.displayName);
-      io.err(
-        formatFindingsCapped(relabelled, `(kube-aws validate ${input.displayName} lists them all)`),
-      );
-      io.err(`${input.displayName}: not submitted (${countOf(report.errors.length, 'error')})\n`);
-      return EXIT.failed;
+    if (answer.status === 400) {
+      const report = PublicReportSchema.safeParse(answer.body);
+      if (report.success) {
+        io.err(describeRefusedSubmission(report.data, input.displayName));
+        return EXIT.failed;
+      }
     }
     if (answer.status !== 202) {
       io.err(`kube-aws up: ${describeApiError(answer)}\n`);
       return EXIT.failed;
     }
-    const submitted = answer.body as {
-      cluster: string;
-      revision: number;
-      executionArn?: string;
-      queuePosition?: number;
-      warnings?: PublicReport['warnings'];
-    };
+    // Names and numbers from the answer go into the paths of every later request and into the
+    // output, so an answer of another shape (a server that is not this backend) stops here.
+    const parsed = SubmitAnswerSchema.safeParse(answer.body);
+    if (!parsed.success) {
+      io.err(
+        `kube-aws up: the API's 202 answer must hold a cluster name and revision number ` +
+          `(received ${describeAnswerProblem(parsed.error)}); is ${session.apiUrl} a kube-aws backend?\n`,
+      );
+      return EXIT.failed;
+    }
+    const submitted = parsed.data;
     const warnings = relabel(
       { valid: true, errors: [], warnings: submitted.warnings ?? [] },
       input.displayName,
