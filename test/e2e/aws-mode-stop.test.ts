@@ -2,9 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateKeyPairCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeRecovery } from '../../cli/backend-session.ts';
 import { readAwsModeConfig, startAwsBackend } from '../../embedded/start-aws-backend.ts';
@@ -12,7 +10,7 @@ import { STATE } from '../../state-machines/state-names.ts';
 import { createRevisionTable } from '../support/dynalite.ts';
 import { requireTool } from '../support/external-tools.ts';
 import { type MotoServer, motoClientConfig, startMoto } from '../support/moto.ts';
-import { buildAwsModeEnv } from './aws-mode-env.ts';
+import { buildAwsModeEnv, createMotoAccount } from './aws-mode-env.ts';
 import { type CliChild, pollUntil, runCli, spawnCli } from './cli-process.ts';
 
 const hasMoto = requireTool('moto_server', ['--help']);
@@ -36,15 +34,7 @@ describe.skipIf(!hasMoto)('a run cut off in AWS mode against moto', () => {
     workDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-aws-stop-'));
     stateDir = path.join(workDir, 'state');
     const config = motoClientConfig(moto.endpoint);
-    const s3 = new S3Client({ ...config, forcePathStyle: true });
-    for (const bucket of ['kube-aws-submissions-moto', 'kube-aws-artifacts-moto']) {
-      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    }
-    s3.destroy();
-    const kms = new KMSClient(config);
-    const keyArn = (await kms.send(new CreateKeyCommand({ Description: 'kube-aws assets' })))
-      .KeyMetadata?.Arn as string;
-    kms.destroy();
+    const { keyArn } = await createMotoAccount(moto.endpoint);
     const ec2 = new EC2Client(config);
     await ec2.send(new CreateKeyPairCommand({ KeyName: 'demo-admin' }));
     const images = await ec2.send(new DescribeImagesCommand({}));

@@ -3,15 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateKeyPairCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE } from '../../state-machines/state-names.ts';
 import { createRevisionTable } from '../support/dynalite.ts';
 import { requireTool } from '../support/external-tools.ts';
 import { type MotoServer, motoClientConfig, startMoto } from '../support/moto.ts';
-import { buildAwsModeEnv } from './aws-mode-env.ts';
+import { buildAwsModeEnv, createMotoAccount } from './aws-mode-env.ts';
 import { runCli } from './cli-process.ts';
 
 const hasMoto = requireTool('moto_server', ['--help']);
@@ -29,15 +27,7 @@ describe.skipIf(!hasMoto)('the CLI in AWS mode against moto', () => {
     moto = await startMoto();
     workDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-aws-mode-'));
     const config = motoClientConfig(moto.endpoint);
-    const s3 = new S3Client({ ...config, forcePathStyle: true });
-    for (const bucket of ['kube-aws-submissions-moto', 'kube-aws-artifacts-moto']) {
-      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    }
-    s3.destroy();
-    const kms = new KMSClient(config);
-    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'kube-aws assets' }))).KeyMetadata
-      ?.Arn as string;
-    kms.destroy();
+    ({ keyArn } = await createMotoAccount(moto.endpoint));
     // What the cluster's AWS checks look up: the key pair, the zone and an image.
     const ec2 = new EC2Client(config);
     await ec2.send(new CreateKeyPairCommand({ KeyName: 'demo-admin' }));

@@ -1,8 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import {
@@ -14,7 +13,7 @@ import { createRevisionTable } from '../support/dynalite.ts';
 import { requireTool } from '../support/external-tools.ts';
 import { type MotoServer, motoClientConfig, startMoto } from '../support/moto.ts';
 import { captureIo } from '../unit/cli/capture-io.ts';
-import { buildAwsModeEnv } from './aws-mode-env.ts';
+import { buildAwsModeEnv, createMotoAccount } from './aws-mode-env.ts';
 import { runCli } from './cli-process.ts';
 
 const hasMoto = requireTool('moto_server', ['--help']);
@@ -128,15 +127,7 @@ describe.skipIf(!hasMoto)('kube-aws up of a file that fails the Validate state i
     moto = await startMoto();
     workDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-validate-state-'));
     const config = motoClientConfig(moto.endpoint);
-    const s3 = new S3Client({ ...config, forcePathStyle: true });
-    for (const bucket of ['kube-aws-submissions-moto', 'kube-aws-artifacts-moto']) {
-      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    }
-    s3.destroy();
-    const kms = new KMSClient(config);
-    const assetKey = (await kms.send(new CreateKeyCommand({ Description: 'kube-aws assets' })))
-      .KeyMetadata?.Arn as string;
-    kms.destroy();
+    const { keyArn: assetKey } = await createMotoAccount(moto.endpoint);
     const table = await createRevisionTable(config, 'kube-aws-revisions-moto');
     // The example as it is: its hosted zone, key pair and KMS key do not exist in this account.
     text = await readFile(EXAMPLE, 'utf8');

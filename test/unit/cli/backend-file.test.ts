@@ -1,26 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BackendFile,
   readLiveBackend,
   removeBackendFile,
   writeBackendFile,
 } from '../../../embedded/backend-file.ts';
+import { useOwnListener } from '../embedded/own-listener.ts';
 
 describe('readLiveBackend', () => {
-  // readLiveBackend trusts the file only while this user listens on its port: one listener of ours.
-  const listening = { apiUrl: '', server: createServer() };
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => listening.server.listen(0, '127.0.0.1', resolve));
-    listening.apiUrl = `http://127.0.0.1:${(listening.server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await new Promise((resolve) => listening.server.close(resolve));
-  });
+  const listening = useOwnListener();
   let stateDir: string;
   const content = (pid: number): BackendFile => ({
     pid,

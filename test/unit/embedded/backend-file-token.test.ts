@@ -1,24 +1,16 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BackendFile,
   readLiveBackend,
   writeBackendFile,
 } from '../../../embedded/backend-file.ts';
+import { useOwnListener } from './own-listener.ts';
 
 describe('the API token in backend.json', () => {
-  // readLiveBackend trusts the file only while this user listens on its port: one listener of ours.
-  const listening = { apiUrl: '', server: createServer() };
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => listening.server.listen(0, '127.0.0.1', resolve));
-    listening.apiUrl = `http://127.0.0.1:${(listening.server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await new Promise((resolve) => listening.server.close(resolve));
-  });
+  const listening = useOwnListener();
   let root: string;
   let stateDir: string;
   const content = (apiToken: string | undefined): BackendFile => ({
