@@ -151,7 +151,15 @@ async function listRevisions(cluster: string, deps: Deps): Promise<ApiResponse> 
   if (record === undefined) return clusterNotFound(cluster);
   const revisions = await deps.revisions.list(cluster);
 
-  return jsonResponse(200, { cluster, revisions });
+  // A change summary runs to kilobytes (14 KB for the example), and a list is read to find the
+  // latest or the queued revisions: each entry leaves it out, and its `self` link has it.
+  return jsonResponse(200, {
+    cluster,
+    revisions: revisions.map(({ changeSummary: _omitted, ...revision }) => ({
+      ...revision,
+      links: { self: `/clusters/${cluster}/revisions/${revision.revision}` },
+    })),
+  });
 }
 
 async function getRevision(cluster: string, revision: number, deps: Deps): Promise<ApiResponse> {

@@ -191,6 +191,19 @@ describe('handleApiRequest routes', () => {
     expect(JSON.parse(response.body).error.code).toBe('CONFLICT');
   });
 
+  it('lists revisions without their change summaries, each with a link to the whole revision', async () => {
+    await handleApiRequest(post(clusterYaml, { 'content-type': 'application/yaml' }), deps);
+    const changeSummary = { state: 'PLANNED', changes: [] };
+    await deps.revisions.update('demo', 1, { changeSummary });
+
+    const list = JSON.parse((await handleApiRequest(get('/clusters/demo/revisions'), deps)).body);
+    const one = JSON.parse((await handleApiRequest(get('/clusters/demo/revisions/1'), deps)).body);
+
+    expect(list.revisions[0]).not.toHaveProperty('changeSummary');
+    expect(list.revisions[0].links).toEqual({ self: '/clusters/demo/revisions/1' });
+    expect(one.changeSummary).toEqual(changeSummary);
+  });
+
   it('serves the cluster record, the revision list and one revision', async () => {
     await handleApiRequest(post(clusterYaml, { 'content-type': 'application/yaml' }), deps);
 
