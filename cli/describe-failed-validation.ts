@@ -55,10 +55,11 @@ export function formatFindingsCapped(report: ValidationReport, where: string): s
 export function describeRefusedSubmission(report: PublicReport, file: string): string {
   const counts = countFindings(report);
   const reported = describeCap(counts);
+  const shown = escapeControlCharacters(file);
 
   return (
-    formatFindingsCapped(relabel(report, file), `(kube-aws validate ${file} lists them all)`) +
-    `${file}: not submitted (${countOf(counts.errors, 'error')}${reported})\n`
+    formatFindingsCapped(relabel(report, file), `(kube-aws validate ${shown} lists them all)`) +
+    `${shown}: not submitted (${countOf(counts.errors, 'error')}${reported})\n`
   );
 }
 
@@ -98,7 +99,7 @@ export async function describeFailedValidation(
   );
   if (answer.status === 404) return '';
   const stored = StoredReportSchema.safeParse(answer.body);
-  const failed = `${file}: revision ${revision.revision} failed validation`;
+  const failed = `${escapeControlCharacters(file)}: revision ${revision.revision} failed validation`;
   if (answer.status !== 200 || !stored.success) {
     const why =
       answer.status === 200

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { escapeControlCharacters } from '../cluster-config/escape-control-characters.ts';
 import type { CliIo } from './cli-io.ts';
 
 /** A file that cannot be read is a usage error (exit 2), not a validation failure. */
@@ -21,6 +22,9 @@ export async function readInputFile(file: string, io: CliIo): Promise<InputFile>
     return { bytes, text: bytes.toString('utf8'), displayName: file };
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
-    throw new UnreadableFileError(`${file} cannot be read (received ${code})`, { cause: error });
+    throw new UnreadableFileError(
+      `${escapeControlCharacters(file)} cannot be read (received ${code})`,
+      { cause: error },
+    );
   }
 }

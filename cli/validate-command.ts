@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { escapeControlCharacters } from '../cluster-config/escape-control-characters.ts';
 import { formatFindingsJson, formatFindingsText } from '../cluster-config/format-findings.ts';
 import { validateClusterYamlBytes } from '../cluster-config/validate-cluster-yaml.ts';
 import { type CliIo, countOf, EXIT, UsageError } from './cli-io.ts';
@@ -26,7 +27,9 @@ export async function runValidateCommand(args: string[], io: CliIo): Promise<num
     const text = formatFindingsText(report);
     if (text !== '') io.out(text.endsWith('\n') ? text : `${text}\n`);
     if (report.valid)
-      io.out(`${input.displayName}: valid (${countOf(report.warnings.length, 'warning')})\n`);
+      io.out(
+        `${escapeControlCharacters(input.displayName)}: valid (${countOf(report.warnings.length, 'warning')})\n`,
+      );
   }
 
   return report.valid ? EXIT.ok : EXIT.failed;
