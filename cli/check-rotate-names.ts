@@ -22,7 +22,7 @@ export function checkRotateNames(rotate: string): string[] {
   const unknown = names.find((name) => !valid.includes(name));
   if (unknown !== undefined) {
     const suggestion = suggestKey(unknown, valid);
-    const hint = suggestion === undefined ? '' : `did you mean ${suggestion}? `;
+    const hint = suggestion === undefined ? '' : `did you mean ${suggestion}; `;
     throw new UsageError(
       `--rotate must name TLS assets or all (received ${JSON.stringify(unknown.slice(0, MAX_QUOTED))}); ` +
         `${hint}the names are ${valid.join(', ')}`,

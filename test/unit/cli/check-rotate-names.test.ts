@@ -30,7 +30,7 @@ describe('up --rotate names', () => {
 
     expect(await main(['up', 'missing.yaml', '--rotate', 'apiserver, kubelt'], io)).toBe(2);
     expect(io.stderr()).toBe(
-      `kube-aws up: --rotate must name TLS assets or all (received "kubelt"); did you mean kubelet? the names are ${NAMES}; run kube-aws up --help\n`,
+      `kube-aws up: --rotate must name TLS assets or all (received "kubelt"); did you mean kubelet; the names are ${NAMES}; run kube-aws up --help\n`,
     );
   });
 
