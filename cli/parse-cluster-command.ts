@@ -21,12 +21,19 @@ export function parseClusterCommand(args: string[]): ClusterCommand {
   });
   if (positionals.length !== 1)
     throw new UsageError(`needs exactly one cluster name (received ${positionals.length})`);
+  const name = positionals[0]!;
+  // The rule clusterName and the API hold to; a name outside it could only be refused later.
+  if (!/^[a-zA-Z][-a-zA-Z0-9]*$/.test(name) || name.length > 128) {
+    throw new UsageError(
+      `cluster name must start with a letter and hold only letters, digits and hyphens, at most 128 (received ${JSON.stringify(name.slice(0, 64))})`,
+    );
+  }
   if (values.format !== 'text' && values.format !== 'json') {
     throw new UsageError(`--format must be text or json (received ${values.format})`);
   }
 
   return {
-    cluster: encodeURIComponent(positionals[0]!),
+    cluster: encodeURIComponent(name),
     format: values.format,
     backend: { api: values.api, 'state-dir': values['state-dir'] },
   };

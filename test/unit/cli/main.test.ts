@@ -117,6 +117,15 @@ describe('kube-aws main', () => {
     );
   });
 
+  it('refuses a cluster name the API would refuse as a usage error, before any backend is asked', async () => {
+    const io = captureIo();
+
+    expect(await main(['history', '../x', '--api', 'http://127.0.0.1:1'], io)).toBe(2);
+    expect(io.stderr()).toBe(
+      'kube-aws history: cluster name must start with a letter and hold only letters, digits and hyphens, at most 128 (received "../x"); run kube-aws history --help\n',
+    );
+  });
+
   it('says connection refused for an --api where nothing listens', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
