@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CLUSTER_NAME_MAX_LENGTH, isClusterName } from '../lib/cluster-name.ts';
 import { UsageError } from './cli-io.ts';
 
 export interface ClusterCommand {
@@ -23,9 +24,9 @@ export function parseClusterCommand(args: string[]): ClusterCommand {
     throw new UsageError(`needs exactly one cluster name (received ${positionals.length})`);
   const name = positionals[0]!;
   // The rule clusterName and the API hold to; a name outside it could only be refused later.
-  if (!/^[a-zA-Z][-a-zA-Z0-9]*$/.test(name) || name.length > 128) {
+  if (!isClusterName(name)) {
     throw new UsageError(
-      `cluster name must start with a letter and hold only letters, digits and hyphens, at most 128 (received ${JSON.stringify(name.slice(0, 64))})`,
+      `cluster name must start with a letter and hold only letters, digits and hyphens, at most ${CLUSTER_NAME_MAX_LENGTH} (received ${JSON.stringify(name.slice(0, 64))})`,
     );
   }
   if (values.format !== 'text' && values.format !== 'json') {

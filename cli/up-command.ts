@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { formatFindingsText } from '../cluster-config/format-findings.ts';
 import { resolveStateDir } from '../embedded/state-dir.ts';
+import { CLUSTER_NAME_MAX_LENGTH, CLUSTER_NAME_PATTERN } from '../lib/cluster-name.ts';
 import { ENV } from '../lib/env-names.ts';
 import { PublicFindingSchema, PublicReportSchema } from '../schemas/finding.ts';
 import { type Revision, TERMINAL_STATUSES } from '../schemas/revision.ts';
@@ -35,7 +36,7 @@ const SUCCESSFUL = new Set(['PLANNED', 'APPLIED', 'NOOP']);
 
 /** The 202 of `POST /clusters`, as far as `up` relies on it. */
 const SubmitAnswerSchema = z.object({
-  cluster: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/),
+  cluster: z.string().max(CLUSTER_NAME_MAX_LENGTH).regex(CLUSTER_NAME_PATTERN),
   revision: z.int().min(1),
   executionArn: z.string().max(2048).optional(),
   queuePosition: z.int().min(1).optional(),

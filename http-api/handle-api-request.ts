@@ -1,5 +1,10 @@
 import { toPublicReport } from '../cluster-config/format-findings.ts';
 import {
+  CLUSTER_NAME_MAX_LENGTH,
+  CLUSTER_NAME_PATTERN,
+  isClusterName,
+} from '../lib/cluster-name.ts';
+import {
   describeError,
   IntegrityError,
   InvariantError,
@@ -22,8 +27,6 @@ import {
 } from './api-types.ts';
 import { readSubmissionBody, UnsupportedMediaTypeError } from './read-submission-body.ts';
 
-/** The stack-name rule of `clusterName`; checked before a name reaches any store or key. */
-const CLUSTER_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 const REVISION_NUMBER = /^[1-9][0-9]{0,8}$/;
 
 /**
@@ -253,9 +256,10 @@ class BadPathError extends Error {
 
 function readClusterName(segment: string | undefined): string {
   const name = decodeSegment(segment ?? '');
-  if (!CLUSTER_NAME.test(name) || name.length > 128) {
+  // Checked before a name reaches any store or key.
+  if (!isClusterName(name)) {
     throw new BadPathError(
-      `cluster name must match ${CLUSTER_NAME.source} and be at most 128 characters (received ${JSON.stringify(name.slice(0, 64))})`,
+      `cluster name must match ${CLUSTER_NAME_PATTERN.source} and be at most ${CLUSTER_NAME_MAX_LENGTH} characters (received ${JSON.stringify(name.slice(0, 64))})`,
     );
   }
 

@@ -1,3 +1,4 @@
+import { CLUSTER_NAME_PATTERN } from '../../lib/cluster-name.ts';
 import { DERIVED_NAMES } from '../derived-names.ts';
 import { formatReceived } from '../describe-schema-issue.ts';
 import { escapeControlCharacters } from '../escape-control-characters.ts';
@@ -5,7 +6,6 @@ import type { RuleContext } from './rule-context.ts';
 
 /** Names, identifiers and versions: what AWS or the registry would reject later. */
 
-const CLUSTER_NAME_PATTERN = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export function isRegionName(region: string): boolean {

@@ -43,7 +43,7 @@ describe('up against an API that is not this backend', () => {
 
     expect(code).toBe(1);
     expect(io.stderr()).toBe(
-      `kube-aws up: the API's 202 answer must hold a cluster name and revision number (received cluster: Invalid string: must match pattern /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/); is ${fake.url} a kube-aws backend?\n`,
+      `kube-aws up: the API's 202 answer must hold a cluster name and revision number (received cluster: Invalid string: must match pattern /^[a-zA-Z][-a-zA-Z0-9]*$/); is ${fake.url} a kube-aws backend?\n`,
     );
     expect(fake.paths).toEqual(['POST /clusters']);
   });
