@@ -54,7 +54,7 @@ export async function startApiServer(options: {
   const inProgress = new Set<Promise<void>>();
   const handleRequest: RequestListener = (req, res) => {
     const handled = (async () => {
-      const body = await readBody(req);
+      const { body, bytes } = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (refusing && req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(503, { 'content-type': 'application/json' });
@@ -74,6 +74,7 @@ export async function startApiServer(options: {
           path: url.pathname,
           headers: flattenHeaders(req),
           body,
+          bodyBytes: bytes,
           identity,
           correlationId:
             (typeof correlationHeader === 'string'
@@ -132,18 +133,21 @@ export async function startApiServer(options: {
   };
 }
 
-/** Reads at most one byte over the limit, which is enough for the router to answer 413. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/**
+ * Keeps the body up to the first chunk past the limit, which is enough for the router to answer
+ * 413, and counts every byte, which the 413 reports.
+ */
+async function readBody(req: IncomingMessage): Promise<{ body?: Buffer; bytes: number }> {
   const chunks: Buffer[] = [];
-  let size = 0;
+  let bytes = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
-    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
-    size += buffer.byteLength;
+    if (bytes <= MAX_BODY_BYTES) chunks.push(buffer);
+    bytes += buffer.byteLength;
   }
-  if (size === 0) return undefined;
+  if (bytes === 0) return { bytes };
 
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), bytes };
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {

@@ -7,6 +7,11 @@ export interface ApiRequest {
   headers: Record<string, string | undefined>;
   /** Bytes as received when the edge has them (not-UTF-8 input is then reported, not mangled). */
   body: string | Uint8Array | undefined;
+  /**
+   * The body's whole size in bytes when the edge kept only its start (a body over the limit is
+   * not held in memory to be refused); the size of `body` otherwise.
+   */
+  bodyBytes?: number;
   /** Who is calling: the IAM principal in AWS, the local user when embedded. */
   identity: string;
   /** Carried into the submission and every log line of its run. */

@@ -74,7 +74,9 @@ async function routeRequest(request: ApiRequest, deps: Deps): Promise<ApiRespons
 
 async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiResponse> {
   const body = request.body ?? '';
-  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
+  const size =
+    request.bodyBytes ??
+    (typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength);
   if (size > MAX_BODY_BYTES) {
     return errorResponse(
       413,
