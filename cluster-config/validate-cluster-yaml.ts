@@ -233,14 +233,17 @@ function warnDefaultClusterName(file: string, documentStart: Position): Finding 
 }
 
 function reportTooLarge(file: string, size: number): ClusterYamlResult {
-  return summarise([
-    makeFinding(
-      file,
-      'error',
-      'file-too-large',
-      [],
-      WHOLE_FILE,
-      `${escapeControlCharacters(file)} must be at most ${MAX_FILE_BYTES} bytes (received ${size} bytes)`,
-    ),
-  ]);
+  return summarise([findTooLarge(file, size)]);
+}
+
+/** The finding about a file over MAX_FILE_BYTES, wherever its size was learnt. */
+export function findTooLarge(file: string, size: number): Finding {
+  return makeFinding(
+    file,
+    'error',
+    'file-too-large',
+    [],
+    WHOLE_FILE,
+    `${escapeControlCharacters(file)} must be at most ${MAX_FILE_BYTES} bytes (received ${size} bytes)`,
+  );
 }

@@ -1,9 +1,10 @@
 import { toPublicReport } from '../cluster-config/format-findings.ts';
+import { findTooLarge } from '../cluster-config/validate-cluster-yaml.ts';
 import { MAX_FILE_BYTES } from '../cluster-config/yaml-source.ts';
 import { artifactKeys } from '../lib/artifact-keys.ts';
 import { describeError, isProductError, ValidationError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
-import type { ObjectStore } from '../ports/object-store.ts';
+import { type ObjectStore, ObjectTooLargeError } from '../ports/object-store.ts';
 import type { Finding } from '../schemas/finding.ts';
 import type { Deps } from './deps.ts';
 import { submitClusterYaml } from './submit.ts';
@@ -88,7 +89,7 @@ export async function handleS3Upload(
     };
   } catch (error: unknown) {
     if (!isProductError(error) || error.status >= 500) throw error;
-    const findings = error instanceof ValidationError ? (error.findings as Finding[]) : [];
+    const findings = error instanceof ValidationError ? findingsOf(error) : [];
     const report = toPublicReport({
       valid: false,
       errors: findings.filter((finding) => finding.severity === 'error'),
@@ -105,6 +106,16 @@ export async function handleS3Upload(
 
     return { outcome: 'rejected', cluster: pathCluster, code: error.code };
   }
+}
+
+/**
+ * A refusal's findings. An upload too large to read gets the validator's finding about the whole
+ * file, as the uploader reads `errors` first and an empty list there looks like a success.
+ */
+function findingsOf(error: ValidationError): Finding[] {
+  if (error instanceof ObjectTooLargeError) return [findTooLarge('cluster.yaml', error.size)];
+
+  return error.findings as Finding[];
 }
 
 /**

@@ -1,11 +1,22 @@
+import { ValidationError } from '../lib/errors.ts';
+
 export interface GetObjectOptions {
   versionId?: string;
   maxBytes?: number;
 }
 
-/** The refusal of an object over `maxBytes`, the same words whichever store refused it. */
-export function describeObjectTooLarge(key: string, maxBytes: number, size: number): string {
-  return `${key} must be at most ${maxBytes} bytes (received ${size})`;
+/**
+ * The refusal of an object over `maxBytes`, the same words whichever store refused it; the size
+ * is kept so a caller can report it as a finding about the whole file.
+ */
+export class ObjectTooLargeError extends ValidationError {
+  constructor(
+    readonly key: string,
+    readonly maxBytes: number,
+    readonly size: number,
+  ) {
+    super(`${key} must be at most ${maxBytes} bytes (received ${size})`);
+  }
 }
 
 /** Artefacts and submissions: S3 in AWS, s3rver when embedded. Keys never start with `/`. */

@@ -1,10 +1,9 @@
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { ValidationError } from '../../lib/errors.ts';
 import {
-  describeObjectTooLarge,
   type GetObjectOptions,
   type ObjectStore,
+  ObjectTooLargeError,
 } from '../../ports/object-store.ts';
 import { rethrowSdkError } from './classify-sdk-error.ts';
 import { LazyClient, loadOnce } from './load-once.ts';
@@ -93,7 +92,7 @@ export class S3ObjectStore implements ObjectStore {
       if (options.maxBytes !== undefined && size > options.maxBytes) {
         // Not reading the rest: a huge upload must not reach memory to be refused.
         (result.Body as { destroy?: () => void }).destroy?.();
-        throw new ValidationError(describeObjectTooLarge(key, options.maxBytes, size));
+        throw new ObjectTooLargeError(key, options.maxBytes, size);
       }
 
       return await result.Body.transformToByteArray();

@@ -1,8 +1,7 @@
-import { ValidationError } from '../../lib/errors.ts';
 import {
-  describeObjectTooLarge,
   type GetObjectOptions,
   type ObjectStore,
+  ObjectTooLargeError,
 } from '../../ports/object-store.ts';
 
 /** An in-memory ObjectStore for unit tests; `objects` exposes what was written, for scans. */
@@ -19,7 +18,7 @@ export class MemoryObjectStore implements ObjectStore {
   async get(key: string, options: GetObjectOptions = {}): Promise<Uint8Array | undefined> {
     const body = this.objects.get(key);
     if (body !== undefined && options.maxBytes !== undefined && body.length > options.maxBytes) {
-      throw new ValidationError(describeObjectTooLarge(key, options.maxBytes, body.length));
+      throw new ObjectTooLargeError(key, options.maxBytes, body.length);
     }
 
     return body === undefined ? undefined : Buffer.from(body);

@@ -92,7 +92,16 @@ describe('handleS3Upload with an oversized upload', () => {
     const written = await submissions.get('clusters/big/validation.json');
     expect(JSON.parse(Buffer.from(written!).toString('utf8'))).toEqual({
       valid: false,
-      errors: [],
+      errors: [
+        {
+          file: 'cluster.yaml',
+          line: 0,
+          column: 0,
+          path: '',
+          rule: 'file-too-large',
+          message: 'cluster.yaml must be at most 262144 bytes (received 307218 bytes)',
+        },
+      ],
       warnings: [],
       error: {
         code: 'VALIDATION',
