@@ -10,7 +10,11 @@ import {
   type PublicReport,
   sortFindings,
 } from '../cluster-config/format-findings.ts';
-import { PublicReportSchema, type ValidationReport } from '../schemas/finding.ts';
+import {
+  type PublicFinding,
+  PublicReportSchema,
+  type ValidationReport,
+} from '../schemas/finding.ts';
 import type { Revision } from '../schemas/revision.ts';
 import { type BackendSession, callApi, describeApiError } from './backend-session.ts';
 import { countOf } from './cli-io.ts';
@@ -68,12 +72,21 @@ export function describeRefusedSubmission(report: PublicReport, file: string): s
  * document; restore the severity and show the path the user typed.
  */
 export function relabel(report: PublicReport, file: string): ValidationReport {
+  const label = (finding: PublicFinding) => ({
+    ...finding,
+    file,
+    // A finding about the whole file starts its message with the name the backend gave the
+    // file; the user knows it by the name they passed, as a local validate says it.
+    message: finding.message.startsWith(`${finding.file} `)
+      ? `${escapeControlCharacters(file)}${finding.message.slice(finding.file.length)}`
+      : finding.message,
+  });
+
   return {
     valid: report.valid,
-    errors: report.errors.map((finding) => ({ ...finding, file, severity: 'error' as const })),
+    errors: report.errors.map((finding) => ({ ...label(finding), severity: 'error' as const })),
     warnings: report.warnings.map((finding) => ({
-      ...finding,
-      file,
+      ...label(finding),
       severity: 'warning' as const,
     })),
   };

@@ -40,11 +40,14 @@ describe('kube-aws up of a file with findings, against a running embedded backen
     await rm(workDir, { recursive: true, force: true });
   });
 
-  async function up(text: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    await writeFile(path.join(workDir, 'cluster.yaml'), text);
+  async function up(
+    text: string,
+    file = 'cluster.yaml',
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    await writeFile(path.join(workDir, file), text);
     const io = { ...captureIo({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }) };
     const captured = captureIo();
-    const code = await main(['up', 'cluster.yaml', '--api', backend.apiUrl], {
+    const code = await main(['up', file, '--api', backend.apiUrl], {
       ...io,
       cwd: workDir,
       out: captured.out,
@@ -53,6 +56,23 @@ describe('kube-aws up of a file with findings, against a running embedded backen
 
     return { code, stdout: captured.stdout(), stderr: captured.stderr() };
   }
+
+  it('names the file as the user did in a finding about the whole file, as validate does', async () => {
+    const run = await up('# nothing here yet\n', 'staging.yaml');
+
+    expect(run.stderr).toBe(
+      [
+        'staging.yaml: error: staging.yaml must be a mapping of keys such as clusterName: demo (received an empty document)',
+        'staging.yaml: not submitted (1 error)',
+        '',
+      ].join('\n'),
+    );
+    expect(run.code).toBe(1);
+    const local = await runCli(['validate', path.join(workDir, 'staging.yaml')], {});
+    expect(local.stdout).toContain(
+      ' must be a mapping of keys such as clusterName: demo (received an empty document)',
+    );
+  });
 
   it('prints three errors on three lines with line and column, as validate does, and exits 1', async () => {
     const run = await up(

@@ -59,7 +59,7 @@ describe('describeRefusedSubmission', () => {
     ]);
     expect(lines.slice(-4)).toEqual([
       '... and 50 more of the first 100 findings (kube-aws validate c.yaml lists them all)',
-      'c.yaml:98:1: error: cluster.yaml reports at most 100 findings at once (received 2904 more, ' +
+      'c.yaml:98:1: error: c.yaml reports at most 100 findings at once (received 2904 more, ' +
         '2904 of them errors); fix the findings above and validate again',
       'c.yaml: not submitted (3004 errors; the first 100 findings were reported)',
       '',
@@ -171,7 +171,7 @@ describe('describeFailedValidation against the API', () => {
 
     expect(text.split('\n').slice(-4)).toEqual([
       '... and 50 more of the first 100 findings in s3://memory/clusters/demo/revisions/000001/validation.json',
-      'c.yaml:98:1: error: cluster.yaml reports at most 100 findings at once (received 2904 more, ' +
+      'c.yaml:98:1: error: c.yaml reports at most 100 findings at once (received 2904 more, ' +
         '2904 of them errors); fix the findings above and validate again',
       'c.yaml: revision 1 failed validation (3004 errors, 0 warnings; the first 100 findings were ' +
         'reported)',
