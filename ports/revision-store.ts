@@ -16,6 +16,17 @@ export interface NewRevision {
   allowReplace?: boolean;
 }
 
+export interface RevisionPageRequest {
+  limit: number;
+  before?: number;
+}
+
+export interface RevisionPage {
+  revisions: Revision[];
+  /** Whether revisions older than the last one exist. */
+  more: boolean;
+}
+
 /**
  * DynamoDB in AWS, dynalite when embedded; one adapter serves both. Revisions are never deleted.
  * Numbers are allocated with conditional writes: gapless, never duplicated.
@@ -23,8 +34,10 @@ export interface NewRevision {
 export interface RevisionStore {
   allocate(input: NewRevision): Promise<Revision>;
   get(cluster: string, revision: number): Promise<Revision | undefined>;
-  /** Newest first. */
+  /** Newest first: every revision of the cluster, for recovery and checks that need them all. */
   list(cluster: string): Promise<Revision[]>;
+  /** Newest first: at most `limit` revisions numbered below `before` (all when absent). */
+  listPage(cluster: string, page: RevisionPageRequest): Promise<RevisionPage>;
   getCluster(cluster: string): Promise<ClusterRecord | undefined>;
   /**
    * Appends a transition with the current time and sets the status; patch adds fields. With

@@ -10,6 +10,8 @@ export const IDEMPOTENCY_SK = 'idem';
 export const REVISION_SK_PREFIX = 'rev#';
 
 const REVISION_DIGITS = 10;
+/** The highest revision number a sort key can hold in order. */
+export const MAX_REVISION = 10 ** REVISION_DIGITS - 1;
 /** DynamoDB allows 2,048 bytes of partition key; longer idempotency keys are stored hashed. */
 const MAX_IDEMPOTENCY_KEY_CHARS = 512;
 

@@ -1,12 +1,18 @@
 import type { CreateTableCommandInput, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
-import type { NewRevision, RevisionStore } from '../../ports/revision-store.ts';
+import type {
+  NewRevision,
+  RevisionPage,
+  RevisionPageRequest,
+  RevisionStore,
+} from '../../ports/revision-store.ts';
 import { deriveExecutionName } from '../../revisions/execution-name.ts';
 import {
   buildClusterPk,
   buildIdempotencyPk,
   buildRevisionSk,
   IDEMPOTENCY_SK,
+  MAX_REVISION,
   META_SK,
   REVISION_SK_PREFIX,
 } from '../../revisions/revision-item-keys.ts';
@@ -112,6 +118,18 @@ export class DynamoDbRevisionStore implements RevisionStore {
     const items = await this.table.queryDescending(buildClusterPk(cluster), REVISION_SK_PREFIX);
 
     return items.map((item) => RevisionSchema.parse(item));
+  }
+
+  async listPage(cluster: string, page: RevisionPageRequest): Promise<RevisionPage> {
+    const high = page.before === undefined ? MAX_REVISION : Math.min(page.before - 1, MAX_REVISION);
+    if (high < 1) return { revisions: [], more: false };
+    const { items, more } = await this.table.queryDescendingRange(buildClusterPk(cluster), {
+      low: buildRevisionSk(1),
+      high: buildRevisionSk(high),
+      limit: page.limit,
+    });
+
+    return { revisions: items.map((item) => RevisionSchema.parse(item)), more };
   }
 
   async getCluster(cluster: string): Promise<ClusterRecord | undefined> {

@@ -85,6 +85,38 @@ export class DynamoDbTable {
     return items;
   }
 
+  /**
+   * At most `limit` items of one partition with a sort key from `low` to `high` (inclusive),
+   * highest first, and whether more lie below the last one. DynamoDB may end a page early at
+   * 1 MB, so pages are read until the limit is reached or the range is exhausted.
+   */
+  async queryDescendingRange(
+    pk: string,
+    range: { low: string; high: string; limit: number },
+  ): Promise<{ items: Item[]; more: boolean }> {
+    const { sdk, client } = await this.doc.get();
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    // One item past the limit says whether there are more, without a second query.
+    while (items.length <= range.limit) {
+      const command = new sdk.QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+        ExpressionAttributeValues: { ':pk': pk, ':low': range.low, ':high': range.high },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: range.limit + 1 - items.length,
+        ExclusiveStartKey: startKey,
+      });
+      const result = await this.guard('Query', client.send(command));
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+
+    return { items: items.slice(0, range.limit), more: items.length > range.limit };
+  }
+
   /** Writes the item unless one with its key exists; false when it already existed. */
   async putIfAbsent(item: Item & { pk: string; sk: string }): Promise<boolean> {
     const { sdk, client } = await this.doc.get();

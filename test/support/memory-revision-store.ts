@@ -1,4 +1,9 @@
-import type { NewRevision, RevisionStore } from '../../ports/revision-store.ts';
+import type {
+  NewRevision,
+  RevisionPage,
+  RevisionPageRequest,
+  RevisionStore,
+} from '../../ports/revision-store.ts';
 import { deriveExecutionName } from '../../revisions/execution-name.ts';
 import type { ClusterRecord, Revision, RevisionStatus } from '../../schemas/revision.ts';
 
@@ -53,6 +58,14 @@ export class MemoryRevisionStore implements RevisionStore {
       .filter((revision) => revision.cluster === cluster)
       .sort((a, b) => b.revision - a.revision)
       .map((revision) => structuredClone(revision));
+  }
+
+  async listPage(cluster: string, page: RevisionPageRequest): Promise<RevisionPage> {
+    const below = (await this.list(cluster)).filter(
+      (revision) => page.before === undefined || revision.revision < page.before,
+    );
+
+    return { revisions: below.slice(0, page.limit), more: below.length > page.limit };
   }
 
   async getCluster(cluster: string): Promise<ClusterRecord | undefined> {

@@ -1,4 +1,4 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRevisionStore } from '../../../adapters/aws/dynamodb-revision-store.ts';
 import type { NewRevision } from '../../../ports/revision-store.ts';
@@ -318,11 +318,67 @@ describe.each(backends)('DynamoDbRevisionStore on $name', (backend) => {
     );
   });
 
+  it('lists revisions newest first a page at a time, below a given number', async () => {
+    const store = await openStore();
+    for (let n = 1; n <= 7; n += 1) await store.allocate(newRevision('kappa', n));
+    const numbers = (page: { revisions: Array<{ revision: number }>; more: boolean }) => ({
+      revisions: page.revisions.map((revision) => revision.revision),
+      more: page.more,
+    });
+
+    expect(numbers(await store.listPage('kappa', { limit: 3 }))).toEqual({
+      revisions: [7, 6, 5],
+      more: true,
+    });
+    expect(numbers(await store.listPage('kappa', { limit: 3, before: 5 }))).toEqual({
+      revisions: [4, 3, 2],
+      more: true,
+    });
+    expect(numbers(await store.listPage('kappa', { limit: 3, before: 2 }))).toEqual({
+      revisions: [1],
+      more: false,
+    });
+    expect(numbers(await store.listPage('kappa', { limit: 4, before: 5 }))).toEqual({
+      revisions: [4, 3, 2, 1],
+      more: false,
+    });
+    expect(numbers(await store.listPage('kappa', { limit: 3, before: 1 }))).toEqual({
+      revisions: [],
+      more: false,
+    });
+    // The cluster record sorts after every revision: it is never listed as one.
+    expect(numbers(await store.listPage('kappa', { limit: 100 })).revisions).toHaveLength(7);
+  });
+
+  it('fills a page that DynamoDB cut at 1 MB by reading on', async () => {
+    const store = await openStore();
+    for (let n = 1; n <= 6; n += 1) await store.allocate(newRevision('lambda', n));
+    // 300 KB on each revision: a query returns at most 1 MB, so three or four items a call.
+    const raw = new DynamoDBClient(server.clientConfig);
+    for (let n = 1; n <= 6; n += 1) {
+      await raw.send(
+        new UpdateItemCommand({
+          TableName: lastTableName,
+          Key: { pk: { S: 'cluster#lambda' }, sk: { S: `rev#${String(n).padStart(10, '0')}` } },
+          UpdateExpression: 'SET padding = :padding',
+          ExpressionAttributeValues: { ':padding': { S: 'x'.repeat(300_000) } },
+        }),
+      );
+    }
+    raw.destroy();
+
+    const page = await store.listPage('lambda', { limit: 5 });
+
+    expect(page.revisions.map((revision) => revision.revision)).toEqual([6, 5, 4, 3, 2]);
+    expect(page.more).toBe(true);
+  });
+
   it('answers undefined for a revision or cluster that does not exist', async () => {
     const store = await openStore();
 
     expect(await store.get('iota', 1)).toBeUndefined();
     expect(await store.getCluster('iota')).toBeUndefined();
     expect(await store.list('iota')).toEqual([]);
+    expect(await store.listPage('iota', { limit: 10 })).toEqual({ revisions: [], more: false });
   });
 });
