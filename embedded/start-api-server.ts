@@ -72,6 +72,7 @@ export async function startApiServer(options: {
         {
           method: req.method ?? 'GET',
           path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
           headers: flattenHeaders(req),
           body,
           bodyBytes: bytes,

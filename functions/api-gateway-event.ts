@@ -22,6 +22,7 @@ export function toApiRequest(event: ApiGatewayEvent): ApiRequest {
     return {
       method: v2.requestContext.http.method,
       path: v2.rawPath,
+      query: v2.queryStringParameters ?? {},
       headers: v2.headers,
       body,
       identity: v2.requestContext.authorizer?.iam?.userArn ?? 'unknown',
@@ -33,6 +34,7 @@ export function toApiRequest(event: ApiGatewayEvent): ApiRequest {
   return {
     method: v1.httpMethod,
     path: v1.path,
+    query: v1.queryStringParameters ?? {},
     headers: v1.headers,
     body,
     identity: v1.requestContext.identity?.userArn ?? 'unknown',

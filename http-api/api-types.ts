@@ -3,6 +3,8 @@ export interface ApiRequest {
   method: string;
   /** Path without query string, e.g. `/clusters/demo/revisions/2`. */
   path: string;
+  /** Query string parameters, decoded; a repeated one as the edge gives it. */
+  query?: Record<string, string | undefined>;
   /** Header names in any case; the router compares them lower-cased. */
   headers: Record<string, string | undefined>;
   /** Bytes as received when the edge has them (not-UTF-8 input is then reported, not mangled). */

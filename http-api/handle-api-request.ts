@@ -25,6 +25,7 @@ import {
   jsonResponse,
   MAX_BODY_BYTES,
 } from './api-types.ts';
+import { type PageQuery, readPageQuery } from './read-page-query.ts';
 import { readSubmissionBody, UnsupportedMediaTypeError } from './read-submission-body.ts';
 
 const REVISION_NUMBER = /^[1-9][0-9]{0,8}$/;
@@ -55,7 +56,8 @@ async function routeRequest(request: ApiRequest, deps: Deps): Promise<ApiRespons
   if (method !== 'GET') return methodNotAllowed(method, 'GET');
   if (segments.length === 2) return getCluster(cluster, deps);
   if (segments[2] !== 'revisions') return notFound(request.path);
-  if (segments.length === 3) return listRevisions(cluster, deps);
+  if (segments.length === 3)
+    return listRevisions(cluster, readPageQuery(request.query ?? {}), deps);
 
   const revision = readRevisionNumber(segments[3]);
   if (segments.length === 4) return getRevision(cluster, revision, deps);
@@ -151,19 +153,25 @@ async function getCluster(cluster: string, deps: Deps): Promise<ApiResponse> {
   });
 }
 
-async function listRevisions(cluster: string, deps: Deps): Promise<ApiResponse> {
+async function listRevisions(cluster: string, page: PageQuery, deps: Deps): Promise<ApiResponse> {
   const record = await deps.revisions.getCluster(cluster);
   if (record === undefined) return clusterNotFound(cluster);
-  const revisions = await deps.revisions.list(cluster);
+  const { revisions, more } = await deps.revisions.listPage(cluster, page);
+  const oldest = revisions.at(-1)?.revision;
 
   // A change summary runs to kilobytes (14 KB for the example), and a list is read to find the
   // latest or the queued revisions: each entry leaves it out, and its `self` link has it.
+  // Pages keep an answer within Lambda's 6 MB whatever the number of revisions.
   return jsonResponse(200, {
     cluster,
     revisions: revisions.map(({ changeSummary: _omitted, ...revision }) => ({
       ...revision,
       links: { self: `/clusters/${cluster}/revisions/${revision.revision}` },
     })),
+    links:
+      more && oldest !== undefined
+        ? { next: `/clusters/${cluster}/revisions?limit=${page.limit}&before=${oldest}` }
+        : {},
   });
 }
 

@@ -83,7 +83,8 @@ export class BackendApi extends Construct {
     const revisions = cluster.addResource('revisions');
     const revision = revisions.addResource('{n}');
     addStatusRoute(cluster, status, validator, ['name']);
-    addStatusRoute(revisions, status, validator, ['name']);
+    // The list is paged; both parameters are optional and checked by the handler.
+    addStatusRoute(revisions, status, validator, ['name'], ['limit', 'before']);
     addStatusRoute(revision, status, validator, ['name', 'n']);
     addStatusRoute(revision.addResource('template'), status, validator, ['name', 'n']);
     addStatusRoute(revision.addResource('history'), status, validator, ['name', 'n']);
@@ -115,11 +116,13 @@ function addStatusRoute(
   integration: LambdaIntegration,
   validator: RequestValidator,
   pathParameters: string[],
+  queryParameters: string[] = [],
 ): void {
   resource.addMethod('GET', integration, {
     requestValidator: validator,
-    requestParameters: Object.fromEntries(
-      pathParameters.map((name) => [`method.request.path.${name}`, true]),
-    ),
+    requestParameters: Object.fromEntries([
+      ...pathParameters.map((name) => [`method.request.path.${name}`, true]),
+      ...queryParameters.map((name) => [`method.request.querystring.${name}`, false]),
+    ]),
   });
 }

@@ -247,6 +247,17 @@ describe('api', () => {
     ]);
   });
 
+  it('declares the paging parameters of the revision list as optional', () => {
+    backend.template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      RequestParameters: {
+        'method.request.path.name': true,
+        'method.request.querystring.limit': false,
+        'method.request.querystring.before': false,
+      },
+    });
+  });
+
   it('throttles the stage and logs access', () => {
     backend.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },

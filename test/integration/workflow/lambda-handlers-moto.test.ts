@@ -33,10 +33,16 @@ const context = {
 } as unknown as Context;
 
 /** A partial HTTP API (v2) event: only the fields the router reads. */
-function apiEvent(method: string, path: string, body?: string): ApiGatewayEvent {
+function apiEvent(
+  method: string,
+  path: string,
+  body?: string,
+  query?: Record<string, string>,
+): ApiGatewayEvent {
   return {
     version: '2.0',
     rawPath: path,
+    ...(query === undefined ? {} : { queryStringParameters: query }),
     headers: body === undefined ? {} : { 'content-type': 'application/yaml' },
     body,
     isBase64Encoded: false,
@@ -129,6 +135,29 @@ describe.skipIf(!hasMoto)('the Lambda handlers against moto', () => {
       submitter: 'arn:aws:iam::123456789012:user/tester',
       source: { kind: 'api' },
     });
+  });
+
+  it('status-api hands the query string to the revision list, a page at a time', async () => {
+    const { handler } = await import('../../../functions/status-api/handler.ts');
+
+    const page = await handler(
+      apiEvent('GET', '/clusters/demo/revisions', undefined, { limit: '1', before: '2' }),
+      context,
+    );
+    const refused = await handler(
+      apiEvent('GET', '/clusters/demo/revisions', undefined, { limit: '500' }),
+      context,
+    );
+
+    expect(page.statusCode).toBe(200);
+    expect(JSON.parse(page.body)).toMatchObject({
+      revisions: [{ revision: 1 }],
+      links: {},
+    });
+    expect([refused.statusCode, JSON.parse(refused.body).error.message]).toEqual([
+      400,
+      'limit must be an integer from 1 to 100 (received "500")',
+    ]);
   });
 
   it('submit-s3 submits an EventBridge Object Created event and writes validation.json', async () => {

@@ -1,0 +1,49 @@
+import { ValidationError } from '../lib/errors.ts';
+
+/** Revisions a list page holds when the caller names no limit, and the most it may name. */
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 100;
+
+const PAGE_PARAMETERS = ['limit', 'before'] as const;
+const WHOLE_NUMBER = /^[1-9][0-9]{0,8}$/;
+
+export interface PageQuery {
+  limit: number;
+  /** Only revisions numbered below this one; the newest when absent. */
+  before?: number;
+}
+
+/**
+ * `?limit=20&before=41` of `GET /clusters/{name}/revisions`. An unknown parameter is refused
+ * rather than ignored, so a misspelt `limt=5` does not silently return the default page.
+ */
+export function readPageQuery(query: Readonly<Record<string, string | undefined>>): PageQuery {
+  for (const name of Object.keys(query)) {
+    if (!(PAGE_PARAMETERS as readonly string[]).includes(name)) {
+      throw new ValidationError(
+        `query parameter ${JSON.stringify(name.slice(0, 32))} is not known; the revisions list takes limit and before`,
+      );
+    }
+  }
+  const limit =
+    query.limit === undefined ? DEFAULT_PAGE_LIMIT : readWholeNumber('limit', query.limit);
+  if (limit > MAX_PAGE_LIMIT) {
+    throw new ValidationError(
+      `limit must be an integer from 1 to ${MAX_PAGE_LIMIT} (received ${JSON.stringify(query.limit)})`,
+    );
+  }
+  if (query.before === undefined) return { limit };
+
+  return { limit, before: readWholeNumber('before', query.before) };
+}
+
+function readWholeNumber(name: string, text: string): number {
+  if (!WHOLE_NUMBER.test(text)) {
+    const range = name === 'limit' ? `from 1 to ${MAX_PAGE_LIMIT}` : 'of at least 1';
+    throw new ValidationError(
+      `${name} must be an integer ${range} (received ${JSON.stringify(text.slice(0, 16))})`,
+    );
+  }
+
+  return Number(text);
+}
