@@ -3,25 +3,33 @@ import { callApi, describeApiError, openBackendSession } from './backend-session
 import { type CliIo, EXIT } from './cli-io.ts';
 import { describeRefusedUpload, describeRevisionError } from './describe-revision-error.ts';
 import { parseClusterCommand } from './parse-cluster-command.ts';
+import { readRevisions } from './read-revisions.ts';
 
-/** `kube-aws history <cluster>`: every revision, newest first, with status and timestamps. */
+/**
+ * `kube-aws history <cluster>`: the newest revisions (20, `--limit N` or `--all`), newest first,
+ * with status and timestamps.
+ */
 export async function runHistoryCommand(args: string[], io: CliIo): Promise<number> {
-  const { cluster, format, backend } = parseClusterCommand(args);
+  const { cluster, format, backend, limit } = parseClusterCommand(args, { paging: true });
 
   const session = await openBackendSession(backend, io, { requireExistingState: true });
   try {
     // On stderr, so --format json stays parseable.
     io.err(`using ${session.description}\n`);
-    const answer = await callApi(session, 'GET', `/clusters/${cluster}/revisions`);
-    if (answer.status !== 200) {
+    // The cluster record first: a cluster with no revision is told apart from a failing read.
+    const recordAnswer = await callApi(session, 'GET', `/clusters/${cluster}`);
+    if (recordAnswer.status !== 200) {
       const hint =
-        answer.status === 404 ? `; ${await describeRefusedUpload(session, cluster)}` : '';
-      io.err(`kube-aws history: ${describeApiError(answer)}${hint}\n`);
+        recordAnswer.status === 404 ? `; ${await describeRefusedUpload(session, cluster)}` : '';
+      io.err(`kube-aws history: ${describeApiError(recordAnswer)}${hint}\n`);
       return EXIT.failed;
     }
-    const { revisions } = answer.body as { revisions: Revision[] };
+    const { revisions, more } = await readRevisions(session, cluster, {
+      ...(limit === undefined ? {} : { count: limit }),
+    });
     if (format === 'json') {
       io.out(`${JSON.stringify(revisions, null, 2)}\n`);
+      if (more) io.err(describeMore(revisions.length));
       return EXIT.ok;
     }
     io.out(formatRevisionTable(revisions));
@@ -31,10 +39,16 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
       if (error !== undefined) io.out(`revision ${revision.revision}: ${error}\n`);
     }
 
+    if (more) io.out(describeMore(revisions.length));
+
     return EXIT.ok;
   } finally {
     await session.close();
   }
+}
+
+function describeMore(shown: number): string {
+  return `the newest ${shown} revisions are shown; --limit N shows more, --all every one\n`;
 }
 
 export function formatRevisionTable(revisions: readonly Revision[]): string {

@@ -1,27 +1,29 @@
 import type { Revision } from '../schemas/revision.ts';
 import { type BackendSession, callApi, describeApiError } from './backend-session.ts';
+import { hasStarted, readRevisions } from './read-revisions.ts';
 
 /** Where a submitted revision stands: still queued (with its place and the lock), or not. */
 export type QueuePlace =
   | { queued: true; position: number; lock?: { revision: number; expiresAt: string } }
   | { queued: false; status: string };
 
-/** Reads the cluster's revisions and lock now and places `revision` in its queue. */
+/**
+ * Reads the cluster's lock and its revisions from `revision` down to the newest one that has
+ * started (older ones cannot be queued), and places `revision` in its queue.
+ */
 export async function readQueuePlace(
   session: BackendSession,
   cluster: string,
   revision: number,
 ): Promise<QueuePlace> {
-  const path = `/clusters/${encodeURIComponent(cluster)}`;
-  const [recordAnswer, listAnswer] = await Promise.all([
-    callApi(session, 'GET', path),
-    callApi(session, 'GET', `${path}/revisions`),
+  const [recordAnswer, read] = await Promise.all([
+    callApi(session, 'GET', `/clusters/${encodeURIComponent(cluster)}`),
+    readRevisions(session, encodeURIComponent(cluster), { before: revision + 1, stop: hasStarted }),
   ]);
   if (recordAnswer.status !== 200) throw new Error(describeApiError(recordAnswer));
-  if (listAnswer.status !== 200) throw new Error(describeApiError(listAnswer));
   const lock = (recordAnswer.body as { lock?: { revision: number; expiresAt: string } }).lock;
 
-  return placeInQueue(revision, (listAnswer.body as { revisions: Revision[] }).revisions, lock);
+  return placeInQueue(revision, read.revisions, lock);
 }
 
 /**

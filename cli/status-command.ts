@@ -1,9 +1,10 @@
-import type { ClusterRecord, Revision } from '../schemas/revision.ts';
+import type { ClusterRecord } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
 import { type CliIo, EXIT } from './cli-io.ts';
 import { describeFailedValidation } from './describe-failed-validation.ts';
 import { describeRefusedUpload, describeRevisionError } from './describe-revision-error.ts';
 import { parseClusterCommand } from './parse-cluster-command.ts';
+import { hasStarted, readRevisions } from './read-revisions.ts';
 
 /**
  * `kube-aws status <cluster>`: latest and last applied revision, the lock and the queue; the
@@ -24,9 +25,9 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
       return EXIT.failed;
     }
     const record = recordAnswer.body as ClusterRecord;
-    const listAnswer = await callApi(session, 'GET', `/clusters/${cluster}/revisions`);
-    const revisions =
-      listAnswer.status === 200 ? (listAnswer.body as { revisions: Revision[] }).revisions : [];
+    // The latest revision and the queue: revisions newest first down to the newest that has
+    // started, as no older one can still be queued.
+    const { revisions } = await readRevisions(session, cluster, { stop: hasStarted });
     const latest = revisions.find((revision) => revision.revision === record.latestRevision);
     const queued = revisions
       .filter((revision) => revision.status === 'QUEUED')

@@ -59,9 +59,11 @@ it had already recorded its final status, which it keeps and the command names.
 Exit 0 when the revision ends PLANNED, APPLIED or NOOP, 1 otherwise, 2 for usage errors,
 130 when a second Ctrl-C ends the command at once.
 `,
-  history: `Usage: kube-aws history <clusterName> [--api URL] [--format text|json] [--state-dir DIR]
+  history: `Usage: kube-aws history <clusterName> [--limit N | --all] [--api URL] [--format text|json]
+                        [--state-dir DIR]
 
-Lists the cluster's revisions, newest first, with status, source, submitter and timestamps.
+Lists the cluster's newest revisions (20 unless --limit N; --all lists every one), newest
+first, with status, source, submitter and timestamps, and says when older ones are left out.
 In text, a line under the table for each FAILED or ROLLED_BACK revision says why (its error,
 first line, at most 300 characters; --format json has it whole).
 `,

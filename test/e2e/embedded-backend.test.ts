@@ -147,6 +147,25 @@ describe('the embedded backend end to end', () => {
     ]);
   });
 
+  it('shows the newest two with `history demo --limit 2` and says older ones are left out', async () => {
+    const run = await runCli(['history', 'demo', '--limit', '2', '--state-dir', stateDir], env);
+
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.slice(1, 3).map((line) => line.split(/ +/)[0])).toEqual(['3', '2']);
+    expect(lines.slice(3)).toEqual([
+      'the newest 2 revisions are shown; --limit N shows more, --all every one',
+    ]);
+    const all = await runCli(
+      ['history', 'demo', '--all', '--format', 'json', '--state-dir', stateDir],
+      env,
+    );
+    expect(JSON.parse(all.stdout).map((revision: RevisionBody) => revision.revision)).toEqual([
+      3, 2, 1,
+    ]);
+    expect(all.stderr).not.toContain('--limit N');
+  });
+
   it('shows the cluster record with `status demo` through the running backend', async () => {
     const run = await runCli(['status', 'demo', '--state-dir', stateDir], env);
 

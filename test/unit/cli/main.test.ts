@@ -126,6 +126,33 @@ describe('kube-aws main', () => {
     );
   });
 
+  it.each([
+    [
+      ['history', 'demo', '--limit', '0'],
+      'kube-aws history: --limit must be a whole number of at least 1 (received "0"); run kube-aws history --help\n',
+    ],
+    [
+      ['history', 'demo', '--limit', '5', '--all'],
+      'kube-aws history: takes --limit N or --all, not both; run kube-aws history --help\n',
+    ],
+  ])('exits 2 for %j before any backend is asked', async (args, stderr) => {
+    const io = captureIo();
+
+    expect(await main([...args, '--api', 'http://127.0.0.1:1'], io)).toBe(2);
+    expect(io.stderr()).toBe(stderr);
+  });
+
+  it('refuses --limit for status, which reads only the latest revision and the queue', async () => {
+    const io = captureIo();
+
+    expect(await main(['status', 'demo', '--limit', '5', '--api', 'http://127.0.0.1:1'], io)).toBe(
+      2,
+    );
+    expect(io.stderr()).toBe(
+      'kube-aws status: unknown option --limit; run kube-aws status --help\n',
+    );
+  });
+
   it('says connection refused for an --api where nothing listens', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
