@@ -1,6 +1,7 @@
+import { hasStarted } from '../revisions/has-started.ts';
 import type { Revision } from '../schemas/revision.ts';
 import { type BackendSession, callApi, describeApiError } from './backend-session.ts';
-import { hasStarted, readRevisions } from './read-revisions.ts';
+import { readRevisions } from './read-revisions.ts';
 
 /** Where a submitted revision stands: still queued (with its place and the lock), or not. */
 export type QueuePlace =

@@ -46,14 +46,3 @@ export async function readRevisions(
 function hasNext(page: { links?: { next?: string } }): boolean {
   return page.links?.next !== undefined;
 }
-
-/**
- * Whether a revision's run has started. Queued revisions start oldest first, so every QUEUED
- * revision is newer than the newest one that started: a reader of the queue stops there.
- */
-export function hasStarted(revision: Pick<Revision, 'status' | 'transitions'>): boolean {
-  return (
-    revision.status === 'RUNNING' ||
-    revision.transitions.some((transition) => transition.status === 'RUNNING')
-  );
-}

@@ -1,10 +1,11 @@
+import { hasStarted } from '../revisions/has-started.ts';
 import type { ClusterRecord } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
 import { type CliIo, EXIT } from './cli-io.ts';
 import { describeFailedValidation } from './describe-failed-validation.ts';
 import { describeRefusedUpload, describeRevisionError } from './describe-revision-error.ts';
 import { parseClusterCommand } from './parse-cluster-command.ts';
-import { hasStarted, readRevisions } from './read-revisions.ts';
+import { readRevisions } from './read-revisions.ts';
 
 /**
  * `kube-aws status <cluster>`: latest and last applied revision, the lock and the queue; the

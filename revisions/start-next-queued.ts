@@ -3,6 +3,7 @@ import { logger } from '../lib/logger.ts';
 import type { Deps } from '../pipeline/deps.ts';
 import type { Revision } from '../schemas/revision.ts';
 import type { ExecutionInput } from '../schemas/state-payloads.ts';
+import { hasStarted } from './has-started.ts';
 
 /**
  * How long a run holds its cluster's lock: the state machine's own timeout (2 h) plus a margin,
@@ -80,14 +81,31 @@ export async function startExecution(
   return updated;
 }
 
-/** QUEUED revisions of a cluster, oldest first; position 1 runs next. */
+/** Revisions read a page at a time while looking for the queue's end. */
+const QUEUE_PAGE = 25;
+
+/**
+ * QUEUED revisions of a cluster, oldest first; position 1 runs next. Revisions start oldest
+ * first, so every QUEUED one is newer than the newest that has started: the search reads from
+ * the newest revision down to that one, not the whole history.
+ */
 export async function listQueued(
   cluster: string,
   deps: Pick<Deps, 'revisions'>,
 ): Promise<Revision[]> {
-  const revisions = await deps.revisions.list(cluster);
-
-  return revisions
-    .filter((revision) => revision.status === 'QUEUED')
-    .sort((left, right) => left.revision - right.revision);
+  const queued: Revision[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await deps.revisions.listPage(cluster, {
+      limit: QUEUE_PAGE,
+      ...(before === undefined ? {} : { before }),
+    });
+    for (const revision of page.revisions) {
+      if (hasStarted(revision)) return queued.reverse();
+      if (revision.status === 'QUEUED') queued.push(revision);
+    }
+    const oldest = page.revisions.at(-1);
+    if (!page.more || oldest === undefined) return queued.reverse();
+    before = oldest.revision;
+  }
 }

@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendSession } from '../../../cli/backend-session.ts';
 import { readQueuePlace } from '../../../cli/place-in-queue.ts';
-import { hasStarted, readRevisions } from '../../../cli/read-revisions.ts';
+import { readRevisions } from '../../../cli/read-revisions.ts';
 import { handleApiRequest } from '../../../http-api/handle-api-request.ts';
 import type { Deps } from '../../../pipeline/deps.ts';
+import { hasStarted } from '../../../revisions/has-started.ts';
 import type { RevisionStatus } from '../../../schemas/revision.ts';
 import { MemoryRevisionStore } from '../../support/memory-revision-store.ts';
 

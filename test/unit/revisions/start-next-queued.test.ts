@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RevisionStore } from '../../../ports/revision-store.ts';
-import { startNextQueued } from '../../../revisions/start-next-queued.ts';
-import type { Revision } from '../../../schemas/revision.ts';
+import type { RevisionPage, RevisionStore } from '../../../ports/revision-store.ts';
+import { listQueued, startNextQueued } from '../../../revisions/start-next-queued.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
 import { openWorld } from './step-harness.ts';
 
@@ -50,7 +49,7 @@ describe('startNextQueued', () => {
     await store.transition('demo', 1, 'FAILED', { detail: 'rejected: cluster busy' });
     // The listing was read before revision 1 was refused, as a racing caller would see it.
     const revisions: RevisionStore = Object.assign(Object.create(store) as RevisionStore, {
-      list: async (): Promise<Revision[]> => stale,
+      listPage: async (): Promise<RevisionPage> => ({ revisions: stale, more: false }),
     });
 
     const started = await startNextQueued('demo', { ...deps, revisions });
@@ -59,6 +58,32 @@ describe('startNextQueued', () => {
     expect(workflow.names()).toEqual(['demo-2']);
     expect((await store.getCluster('demo'))?.lock?.revision).toBe(2);
     expect((await store.get('demo', 1))?.status).toBe('FAILED');
+  });
+
+  it('finds the queue by reading down to the newest revision that started, a page at a time', async () => {
+    const { store } = await openWorld(dynalite);
+    // 1-5 ran; 6 was refused without running; 7-36 wait (30, more than one page of 25).
+    for (let n = 1; n <= 36; n += 1) await store.allocate(newRevision(String(n)));
+    for (let n = 1; n <= 5; n += 1) {
+      await store.transition('demo', n, 'RUNNING');
+      await store.transition('demo', n, 'PLANNED');
+    }
+    await store.transition('demo', 6, 'FAILED', { detail: 'rejected' });
+    const pages: Array<number | undefined> = [];
+    const revisions: RevisionStore = Object.assign(Object.create(store) as RevisionStore, {
+      listPage: (cluster: string, page: { limit: number; before?: number }) => {
+        pages.push(page.before);
+        return store.listPage(cluster, page);
+      },
+    });
+
+    const queued = await listQueued('demo', { revisions });
+
+    expect(queued.map((revision) => revision.revision)).toEqual(
+      Array.from({ length: 30 }, (_, index) => index + 7),
+    );
+    // Revisions 36-12, then 11 down to 5, which started: 4 to 1 are never read.
+    expect(pages).toEqual([undefined, 12]);
   });
 
   it('starts nothing while another revision holds the lock', async () => {
