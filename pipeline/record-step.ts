@@ -1,9 +1,7 @@
 import { InvariantError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
-import { readOptionalJsonObject } from '../pki/asset-manifest.ts';
 import { readableCause } from '../revisions/readable-cause.ts';
 import { startNextQueued } from '../revisions/start-next-queued.ts';
-import { NodeAssetsSchema } from '../schemas/node-assets.ts';
 import { type Revision, type RevisionStatus, TERMINAL_STATUSES } from '../schemas/revision.ts';
 import type { TaskInput } from '../schemas/state-payloads.ts';
 import { STATE } from '../state-machines/state-names.ts';
@@ -43,7 +41,7 @@ export async function recordStep(input: TaskInput, deps: Deps): Promise<RecordRe
       outcome,
       { state: STATE.recordResult, ...(message === '' ? {} : { detail: message }) },
       {
-        ...(await collectArtefacts(input, deps)),
+        ...collectArtefacts(input),
         ...(failed ? { error: { name: 'StackApplyError', message: message || outcome } } : {}),
       },
     );
@@ -108,27 +106,17 @@ async function requireRevision(input: TaskInput, deps: Deps): Promise<Revision> 
   return current;
 }
 
-/** The template and the fingerprints of the node assets this revision rendered, when known. */
-async function collectArtefacts(input: TaskInput, deps: Deps): Promise<Partial<Revision>> {
+/**
+ * The template this revision rendered, when it got that far. Asset fingerprints are Generate
+ * Assets' to record (from the manifest, one per asset); the node bundle holds one per file, and
+ * writing those here overwrote the manifest's with a file's.
+ */
+function collectArtefacts(input: TaskInput): Partial<Revision> {
   const render = input.state.render;
-  const nodeAssetsKey = input.state.encryption?.nodeAssetsKey;
-  const bundle =
-    nodeAssetsKey === undefined
-      ? undefined
-      : await readOptionalJsonObject(deps.artifacts, nodeAssetsKey, NodeAssetsSchema);
 
-  return {
-    ...(render === undefined
-      ? {}
-      : { templateKey: render.templateKey, templateSha256: render.templateSha256 }),
-    ...(bundle === undefined
-      ? {}
-      : {
-          assetFingerprints: Object.fromEntries(
-            bundle.assets.map((asset) => [asset.name, asset.fingerprint]),
-          ),
-        }),
-  };
+  return render === undefined
+    ? {}
+    : { templateKey: render.templateKey, templateSha256: render.templateSha256 };
 }
 
 async function finishRun(

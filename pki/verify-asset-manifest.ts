@@ -194,9 +194,10 @@ function findChainProblem(
 }
 
 /**
- * Generate Assets records each asset's fingerprint; the Record step later records, per asset, the
- * fingerprint of its last node file instead (none for an asset no node holds). Either form binds
- * the entry once it is self-consistent and chains to a checked issuer.
+ * Generate Assets records each asset's fingerprint. Revisions finished before Record stopped
+ * overwriting it hold, per asset, the fingerprint of its last node file instead (none for an
+ * asset no node holds); state dirs and tables keep those, so both forms are accepted. Either
+ * binds the entry once it is self-consistent and chains to a checked issuer.
  */
 function findRecordProblem(
   entry: ManifestAsset,
