@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatFindingsText, type PublicReport } from '../cluster-config/format-findings.ts';
@@ -35,6 +36,9 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
   if (positionals.length !== 1)
     throw new UsageError(`needs exactly one file (received ${positionals.length})`);
   if (!values.export) throw new UsageError('render needs --export (the only render target)');
+  // Before anything is submitted: a revision recorded for a file that cannot be written helps
+  // nobody.
+  await checkOutDir(path.resolve(io.cwd, values.out), values.out);
   const input = await readInputFile(positionals[0]!, io);
 
   const interruptions = io.watchInterruptions?.();
@@ -44,6 +48,8 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
     const answer = await callApi(session, 'POST', '/clusters', {
       text: input.text,
       contentType: 'application/yaml',
+      // history shows the revision as an export, not as an up.
+      headers: { 'x-kube-aws-client': 'cli-export' },
     });
     if (answer.status === 400 && (answer.body as PublicReport).errors !== undefined) {
       const report = relabel(answer.body as PublicReport, input.displayName);
@@ -109,6 +115,37 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
   } finally {
     interruptions?.dispose();
     await session.close();
+  }
+}
+
+/**
+ * `--out` must be a directory this user can write, or a path whose nearest existing folder is
+ * one (it is created). Anything else is a usage error.
+ */
+async function checkOutDir(resolved: string, given: string): Promise<void> {
+  let candidate = resolved;
+  for (;;) {
+    const found = await stat(candidate).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (found !== undefined) {
+      if (!found.isDirectory()) {
+        const what = candidate === resolved ? 'is a file' : `is inside ${candidate}, a file`;
+        throw new UsageError(`--out must be a directory (received ${given}, which ${what})`);
+      }
+      try {
+        await access(candidate, constants.W_OK);
+      } catch {
+        throw new UsageError(
+          `--out must be a directory you can write (received ${given}; ${candidate} is not writable)`,
+        );
+      }
+      return;
+    }
+    const parent = path.dirname(candidate);
+    if (parent === candidate) return;
+    candidate = parent;
   }
 }
 

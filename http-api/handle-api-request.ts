@@ -98,7 +98,7 @@ async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiRespon
       ...(allowReplace ? { allowReplace } : {}),
       body: document.body,
       file: document.file,
-      source: { kind: headers['x-kube-aws-client'] === 'cli' ? 'cli' : 'api' },
+      source: { kind: readClientKind(headers['x-kube-aws-client']) },
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       submitter: request.identity,
       ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),
@@ -115,6 +115,14 @@ async function submitRequest(request: ApiRequest, deps: Deps): Promise<ApiRespon
     warnings: toPublicReport({ valid: true, errors: [], warnings: submitted.warnings }).warnings,
     links: revisionLinks(submitted.cluster, submitted.revision),
   });
+}
+
+/** The CLI labels its submissions, and an export apart from an `up`; anything else is the API. */
+function readClientKind(header: string | undefined): 'cli' | 'export' | 'api' {
+  if (header === 'cli') return 'cli';
+  if (header === 'cli-export') return 'export';
+
+  return 'api';
 }
 
 /** `X-Kube-Aws-Rotate: apiserver, kubelet` (or `all`): the assets this revision re-issues. */

@@ -31,7 +31,8 @@ export const TransitionSchema = z.object({
 export type Transition = z.infer<typeof TransitionSchema>;
 
 export const SubmissionSourceSchema = z.object({
-  kind: z.enum(['api', 's3', 'cli']),
+  /** `export`: `kube-aws render --export`, a run that only planned, to write the template. */
+  kind: z.enum(['api', 's3', 'cli', 'export']),
   bucket: z.string().optional(),
   key: z.string().optional(),
   versionId: z.string().optional(),

@@ -247,6 +247,8 @@ describe('the embedded backend end to end', () => {
         '',
       ].join('\n'),
     );
+    const newest = await api('GET', '/clusters/demo/revisions?limit=1');
+    expect((newest.body.revisions as RevisionBody[])[0]?.source).toEqual({ kind: 'export' });
     const bytes = await readFile(file);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     // A link planted where the export goes is replaced, never written through.
@@ -266,6 +268,27 @@ describe('the embedded backend end to end', () => {
     printed.push(first.stdout, first.stderr, second.stdout, second.stderr);
     if (hasCfnLint)
       expect(runCfnLint([file]).filter((finding) => finding.rule.startsWith('E'))).toEqual([]);
+  });
+
+  it('refuses an --out that is a file with exit 2 before recording any revision', async () => {
+    const before = await api('GET', '/clusters/demo');
+    const blocker = path.join(outDir, 'not-a-folder');
+    await writeFile(blocker, 'x\n');
+
+    const run = await runCli(
+      ['render', EXAMPLE, '--export', '--out', blocker, '--state-dir', stateDir],
+      env,
+    );
+
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: `kube-aws render: --out must be a directory (received ${blocker}, which is a file); run kube-aws render --help\n`,
+    });
+    expect((await api('GET', '/clusters/demo')).body.latestRevision).toBe(
+      before.body.latestRevision,
+    );
+    await rm(blocker);
   });
 
   it('finds no PEM private key and no plaintext key bytes in any stored object, revision, event or log line', async () => {
