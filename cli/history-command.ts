@@ -1,4 +1,4 @@
-import type { Revision } from '../schemas/revision.ts';
+import type { ClusterRecord, Revision } from '../schemas/revision.ts';
 import { callApi, describeApiError, openBackendSession } from './backend-session.ts';
 import { type CliIo, EXIT } from './cli-io.ts';
 import { describeRefusedUpload, describeRevisionError } from './describe-revision-error.ts';
@@ -24,12 +24,13 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
       io.err(`kube-aws history: ${describeApiError(recordAnswer)}${hint}\n`);
       return EXIT.failed;
     }
+    const record = recordAnswer.body as ClusterRecord;
     const { revisions, more } = await readRevisions(session, cluster, {
       ...(limit === undefined ? {} : { count: limit }),
     });
     if (format === 'json') {
       io.out(`${JSON.stringify(revisions, null, 2)}\n`);
-      if (more) io.err(describeMore(revisions.length));
+      if (more) io.err(describeMore(revisions.length, record.latestRevision));
       return EXIT.ok;
     }
     io.out(formatRevisionTable(revisions));
@@ -39,7 +40,7 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
       if (error !== undefined) io.out(`revision ${revision.revision}: ${error}\n`);
     }
 
-    if (more) io.out(describeMore(revisions.length));
+    if (more) io.out(describeMore(revisions.length, record.latestRevision));
 
     return EXIT.ok;
   } finally {
@@ -47,8 +48,9 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
   }
 }
 
-function describeMore(shown: number): string {
-  return `the newest ${shown} revisions are shown; --limit N shows more, --all every one\n`;
+/** `showing the newest 1 of 12 revisions; ...`: revisions are numbered without gaps from 1. */
+function describeMore(shown: number, total: number): string {
+  return `showing the newest ${shown} of ${total} revisions; --limit N shows more, --all every one\n`;
 }
 
 export function formatRevisionTable(revisions: readonly Revision[]): string {

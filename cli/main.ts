@@ -31,7 +31,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       ? commandArgs
       : [...commandArgs, '--state-dir', global.stateDir];
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.out(OVERVIEW);
+    // `kube-aws help up` is `kube-aws up --help`.
+    const topic = command === 'help' ? rest[0] : undefined;
+    io.out((topic === undefined ? undefined : COMMAND_HELP[topic]) ?? OVERVIEW);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
@@ -118,6 +120,9 @@ function reportFailure(command: string, error: unknown, io: CliIo): number {
 function describeUsageError(error: Error): string {
   const unknown = /^Unknown option '([^']*)'/.exec(error.message);
   if (unknown !== null) return `unknown option ${unknown[1]}`;
+  // Node words it `Option '--rotate <value>' argument missing`.
+  const missing = /^Option '(-[^ ']*)[^']*' argument missing/.exec(error.message);
+  if (missing !== null) return `${missing[1]} needs a value (received none)`;
 
   return error.message;
 }

@@ -154,7 +154,7 @@ describe('the embedded backend end to end', () => {
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines.slice(1, 3).map((line) => line.split(/ +/)[0])).toEqual(['3', '2']);
     expect(lines.slice(3)).toEqual([
-      'the newest 2 revisions are shown; --limit N shows more, --all every one',
+      'showing the newest 2 of 3 revisions; --limit N shows more, --all every one',
     ]);
     const all = await runCli(
       ['history', 'demo', '--all', '--format', 'json', '--state-dir', stateDir],

@@ -142,6 +142,25 @@ describe('kube-aws main', () => {
     expect(io.stderr()).toBe(stderr);
   });
 
+  it('prints the help of up for help up, as up --help does, and exits 0', async () => {
+    const viaHelp = captureIo();
+    const viaFlag = captureIo();
+
+    expect(await main(['help', 'up'], viaHelp)).toBe(0);
+    expect(await main(['up', '--help'], viaFlag)).toBe(0);
+    expect(viaHelp.stdout()).toBe(viaFlag.stdout());
+    expect(viaHelp.stdout()).toMatch(/^Usage: kube-aws up /);
+  });
+
+  it('says which option needs a value, in its own words, and exits 2', async () => {
+    const io = captureIo();
+
+    expect(await main(['up', 'cluster.yaml', '--rotate'], io)).toBe(2);
+    expect(io.stderr()).toBe(
+      'kube-aws up: --rotate needs a value (received none); run kube-aws up --help\n',
+    );
+  });
+
   it('refuses --limit for status, which reads only the latest revision and the queue', async () => {
     const io = captureIo();
 
