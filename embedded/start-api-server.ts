@@ -72,7 +72,7 @@ export async function startApiServer(options: {
         {
           method: req.method ?? 'GET',
           path: url.pathname,
-          query: Object.fromEntries(url.searchParams),
+          query: readQuery(url.searchParams),
           headers: flattenHeaders(req),
           body,
           bodyBytes: bytes,
@@ -149,6 +149,14 @@ async function readBody(req: IncomingMessage): Promise<{ body?: Buffer; bytes: n
   if (bytes === 0) return { bytes };
 
   return { body: Buffer.concat(chunks), bytes };
+}
+
+/** A repeated parameter keeps every value, comma-joined as API Gateway's HTTP API does. */
+function readQuery(params: URLSearchParams): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const name of new Set(params.keys())) query[name] = params.getAll(name).join(',');
+
+  return query;
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {

@@ -34,7 +34,12 @@ export function toApiRequest(event: ApiGatewayEvent): ApiRequest {
   return {
     method: v1.httpMethod,
     path: v1.path,
-    query: v1.queryStringParameters ?? {},
+    // A REST API keeps only the last value of a repeated parameter there; all are in the other.
+    query: Object.fromEntries(
+      Object.entries(v1.multiValueQueryStringParameters ?? v1.queryStringParameters ?? {}).map(
+        ([name, value]) => [name, Array.isArray(value) ? value.join(',') : value],
+      ),
+    ),
     headers: v1.headers,
     body,
     identity: v1.requestContext.identity?.userArn ?? 'unknown',

@@ -101,6 +101,20 @@ describe('the HTTP API under hostile requests', () => {
     },
   );
 
+  it('answers 400 to a repeated limit instead of picking one of its values', async () => {
+    const answer = await callJson(backend, 'GET', '/clusters/hostile/revisions?limit=2&limit=3');
+
+    expect(answer).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'VALIDATION',
+          message: 'limit must be an integer from 1 to 100 (received "2,3")',
+        },
+      },
+    });
+  });
+
   it('answers 415 naming none to a valid document without a content type', async () => {
     const before = await snapshotState(backend, stateDir);
     const request = `POST /clusters HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(VALID)}\r\nConnection: close\r\n\r\n${VALID}`;
