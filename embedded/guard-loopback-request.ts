@@ -140,7 +140,9 @@ export function guardApiRequests(
   });
 
   return (req, res) => {
-    const reason = findLoopbackRefusal(req, { allowOwnOrigin: true });
+    const reason =
+      findLoopbackRefusal(req, { allowOwnOrigin: true }) ??
+      findWrongBearer(req, options.bearerToken);
     if (reason === undefined) {
       checked(req, res);
 
@@ -150,13 +152,34 @@ export function guardApiRequests(
   };
 }
 
+/**
+ * A bearer token that is not this start's is refused wherever it is sent, also where the peer's
+ * user suffices: a wrong credential is a mistake (a stale copy of backend.json, another
+ * backend's token) the caller should hear of, not one that works by accident.
+ */
+function findWrongBearer(req: IncomingMessage, token: string | undefined): string | undefined {
+  const header = req.headers.authorization;
+  if (token === undefined || header === undefined || !header.startsWith('Bearer ')) {
+    return undefined;
+  }
+
+  return isToken(header.slice(7), token)
+    ? undefined
+    : "the bearer token is not this backend's; send the apiToken of backend.json in the state dir of the running serve, or none";
+}
+
+function isToken(candidate: string, token: string): boolean {
+  // Hashes first, so the comparison takes the same time whatever the lengths.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+
+  return timingSafeEqual(digest(candidate), digest(token));
+}
+
 function findBearerRefusal(req: IncomingMessage, token: string | undefined): string | undefined {
   const refusal =
     'this system cannot tell local users apart; send Authorization: Bearer with the apiToken of backend.json in the state dir (kube-aws sends it itself, and to --api when that is the address serve printed)';
   const header = req.headers.authorization;
   if (token === undefined || header === undefined || !header.startsWith('Bearer ')) return refusal;
-  // Hashes first, so the comparison takes the same time whatever the lengths.
-  const digest = (text: string) => createHash('sha256').update(text).digest();
 
-  return timingSafeEqual(digest(header.slice(7)), digest(token)) ? undefined : refusal;
+  return isToken(header.slice(7), token) ? undefined : refusal;
 }

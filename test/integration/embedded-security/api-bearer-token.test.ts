@@ -16,6 +16,9 @@ const EXAMPLE = path.resolve(import.meta.dirname, '../../../examples/cluster.yam
 const REFUSAL =
   '{"error":{"code":"FORBIDDEN","message":"this system cannot tell local users apart; send Authorization: Bearer with the apiToken of backend.json in the state dir (kube-aws sends it itself, and to --api when that is the address serve printed)"}}\n';
 
+const WRONG_TOKEN =
+  '{"error":{"code":"FORBIDDEN","message":"the bearer token is not this backend\'s; send the apiToken of backend.json in the state dir of the running serve, or none"}}\n';
+
 /** The token with its last character changed: as long, and wrong. */
 function alter(text: string): string {
   return `${text.slice(0, -1)}${text.endsWith('A') ? 'B' : 'A'}`;
@@ -82,14 +85,14 @@ describe('the CLI and a serve that cannot tell local users apart', () => {
   });
 
   it.each([
-    ['no authorization header', (): Record<string, string> => ({})],
-    ['a wrong token', () => ({ authorization: `Bearer ${alter(token)}` })],
-    ['a longer token', () => ({ authorization: `Bearer ${token}A` })],
-    ['the token without the Bearer scheme', () => ({ authorization: token })],
-  ])('refuses a submission with %s with 403, recording nothing', async (_label, headers) => {
+    ['no authorization header', (): Record<string, string> => ({}), REFUSAL],
+    ['a wrong token', () => ({ authorization: `Bearer ${alter(token)}` }), WRONG_TOKEN],
+    ['a longer token', () => ({ authorization: `Bearer ${token}A` }), WRONG_TOKEN],
+    ['the token without the Bearer scheme', () => ({ authorization: token }), REFUSAL],
+  ])('refuses a submission with %s with 403, recording nothing', async (_label, headers, body) => {
     const answer = await post(headers());
 
-    expect([answer.status, await answer.text()]).toEqual([403, REFUSAL]);
+    expect([answer.status, await answer.text()]).toEqual([403, body]);
     expect(await backend.deps.revisions.list('demo')).toEqual([]);
   });
 

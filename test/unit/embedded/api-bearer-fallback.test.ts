@@ -29,10 +29,18 @@ describe('the HTTP API where the peer user cannot be read', () => {
 
   it.each([
     ['no authorization header', {}],
-    ['another token', { authorization: 'Bearer token-of-someone-else' }],
     ['the token without the Bearer scheme', { authorization: 'token-of-this-user' }],
   ])('refuses a request with %s', async (_label, headers) => {
     expect(await sendRawRequest(port, { path: '/nope', headers })).toEqual(REFUSED);
+  });
+
+  it('refuses a request with another token, saying the token is wrong', async () => {
+    const headers = { authorization: 'Bearer token-of-someone-else' };
+
+    expect(await sendRawRequest(port, { path: '/nope', headers })).toEqual({
+      ...REFUSED,
+      body: `${JSON.stringify({ error: { code: 'FORBIDDEN', message: "the bearer token is not this backend's; send the apiToken of backend.json in the state dir of the running serve, or none" } })}\n`,
+    });
   });
 
   it('routes a request carrying the bearer token', async () => {

@@ -65,6 +65,25 @@ describe('the embedded HTTP API guard', () => {
     expect(response).toEqual(FORBIDDEN_HOST);
   });
 
+  it("refuses a bearer token that is not this start's, and serves the right one or none", async () => {
+    const send = (authorization?: string) =>
+      sendRawRequest(port, {
+        path: '/nope',
+        headers: {
+          host: `127.0.0.1:${port}`,
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+      });
+
+    expect(await send('Bearer wrong')).toEqual({
+      status: 403,
+      contentType: 'application/json',
+      body: `${JSON.stringify({ error: { code: 'FORBIDDEN', message: "the bearer token is not this backend's; send the apiToken of backend.json in the state dir of the running serve, or none" } })}\n`,
+    });
+    expect(await send(`Bearer ${api.bearerToken}`)).toEqual(notFound());
+    expect(await send()).toEqual(notFound());
+  });
+
   it('refuses a submission carrying a foreign Origin before reading it', async () => {
     const response = await sendRawRequest(port, {
       method: 'POST',
