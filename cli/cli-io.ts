@@ -39,6 +39,22 @@ function watchClosedPipe(stream: NodeJS.WriteStream): void {
 
 let watchingPipes = false;
 
+/** Exit codes of a command ended by a second signal, as a shell reports a process it killed. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * A second Ctrl-C while a command records what the first one cut short: stop now, and say what
+ * is left, as the recording did not finish.
+ */
+function onSecondSignal(signal: NodeJS.Signals): void {
+  writeTo(
+    process.stderr,
+    `kube-aws: stopped at once by a second ${signal}; a run this process was running stays ` +
+      'RUNNING until the next backend start on its state dir records it FAILED (interrupted)\n',
+  );
+  process.exit(SIGNAL_EXIT[signal] ?? 1);
+}
+
 export const processIo: CliIo = {
   out: (text) => writeTo(process.stdout, text),
   err: (text) => writeTo(process.stderr, text),
@@ -46,9 +62,13 @@ export const processIo: CliIo = {
   env: process.env,
   watchInterruptions: () => {
     const controller = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
+    const onSignal = (signal: NodeJS.Signals) => {
+      controller.abort(signal);
+      // The command now records what it leaves behind; a second signal ends it at once.
+      process.once('SIGINT', onSecondSignal);
+      process.once('SIGTERM', onSecondSignal);
+    };
     const onClosed = () => controller.abort(closedOutput.signal.reason);
-    // `once`: a second Ctrl-C gets Node's default handling and ends the process at once.
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     if (closedOutput.signal.aborted) onClosed();
@@ -57,8 +77,10 @@ export const processIo: CliIo = {
     return {
       signal: controller.signal,
       dispose: () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const listener of [onSignal, onSecondSignal]) {
+          process.off('SIGINT', listener);
+          process.off('SIGTERM', listener);
+        }
         closedOutput.signal.removeEventListener('abort', onClosed);
       },
     };

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pollUntil } from './cli-process.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/cli/await-interruptions.ts');
+
+/**
+ * A command interrupted once records what it cut short; a second signal meanwhile ends it at
+ * once, and says what that leaves, instead of vanishing without a word.
+ */
+describe.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('a second %s while a command handles the first', (signal, code) => {
+  it(`ends the process with ${code} and one line on stderr`, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await pollUntil('the watch', async () => (stdout.includes('watching') ? true : undefined));
+      child.kill(signal);
+      await pollUntil('the first signal', async () =>
+        stdout.includes(`first ${signal}`) ? true : undefined,
+      );
+      child.kill(signal);
+
+      expect(await exited).toBe(code);
+      expect(stderr).toBe(
+        `kube-aws: stopped at once by a second ${signal}; a run this process was running stays RUNNING until the next backend start on its state dir records it FAILED (interrupted)\n`,
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
