@@ -121,7 +121,9 @@ export function formatExecutionEvent(
           ? 0
           : (Date.parse(event.timestamp) - Date.parse(entered.timestamp)) / 1000;
 
-      return [formatLine(state, 'succeeded', `${seconds.toFixed(2)}s`)];
+      const detail = state === STATE.generateAssets ? describeAssets(event.output) : '';
+
+      return [formatLine(state, 'succeeded', `${seconds.toFixed(2)}s${detail}`)];
     }
     // A failure that no exit followed was caught straight into the next state, or ended the run.
     case 'StateEntered':
@@ -136,6 +138,34 @@ export function formatExecutionEvent(
     default:
       return [];
   }
+}
+
+/** Issued names shown in full up to this many; a count beyond. */
+const ISSUED_NAMES_SHOWN = 5;
+
+/**
+ * What Generate Assets did, from its output (`assets.issued` and `assets.reused`, names only):
+ * a rotation or a new CA is never silent. A CA re-issued replaces the trust every node and
+ * client holds, so it is named whatever the count.
+ */
+function describeAssets(output: unknown): string {
+  const assets = (output as { assets?: { issued?: unknown; reused?: unknown } } | undefined)
+    ?.assets;
+  if (!Array.isArray(assets?.issued) || !Array.isArray(assets?.reused)) return '';
+  const issued = assets.issued.filter((name): name is string => typeof name === 'string');
+  const shown =
+    issued.length === 0
+      ? 'none'
+      : issued.length <= ISSUED_NAMES_SHOWN
+        ? issued.join(', ')
+        : String(issued.length);
+  const authorities = issued.filter((name) => name.endsWith('-ca'));
+  const newTrust =
+    authorities.length === 0 || issued.length <= ISSUED_NAMES_SHOWN
+      ? ''
+      : ` (new CAs: ${authorities.join(', ')})`;
+
+  return `  issued ${shown}${newTrust}, reused ${assets.reused.length}`;
 }
 
 /** The last event of `state`, when that state is the one the history is in. */

@@ -81,7 +81,6 @@ describe('the embedded backend end to end', () => {
     expect(run.code).toBe(0);
     for (const state of [
       STATE.validate,
-      STATE.generateAssets,
       STATE.encryptAssets,
       STATE.renderStack,
       STATE.startApply,
@@ -89,6 +88,13 @@ describe('the embedded backend end to end', () => {
     ]) {
       expect(run.stdout).toMatch(new RegExp(`^  ${state} +succeeded +\\d+\\.\\d\\ds$`, 'm'));
     }
+    // A first revision issues every asset, its three CAs included, and says so.
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^  ${STATE.generateAssets} +succeeded +\\d+\\.\\d\\ds  issued 14 \\(new CAs: kube-ca, etcd-ca, front-proxy-ca\\), reused 0$`,
+        'm',
+      ),
+    );
     expect(run.stdout).toMatch(/^revision 1 of cluster demo: PLANNED \(\d+\.\d+s\)$/m);
     expect(run.stdout).toContain('nothing was deployed');
     expect(run.stdout).toMatch(

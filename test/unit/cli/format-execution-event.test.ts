@@ -25,6 +25,36 @@ describe('formatExecutionEvent', () => {
     expect(printHistory(events)).toBe('  Render Stack       succeeded  2.00s\n');
   });
 
+  it.each([
+    [
+      'the assets it re-issued by name and the count it reused',
+      { issued: ['apiserver'], reused: ['kube-ca', 'kubelet'] },
+      'issued apiserver, reused 2',
+    ],
+    [
+      'a count and the CAs by name when it re-issued more than five',
+      { issued: ['kube-ca', 'etcd-ca', 'a', 'b', 'c', 'd'], reused: [] },
+      'issued 6 (new CAs: kube-ca, etcd-ca), reused 0',
+    ],
+    [
+      'none when it reused everything',
+      { issued: [], reused: ['kube-ca'] },
+      'issued none, reused 1',
+    ],
+  ])('prints beside Generate Assets %s', (_label, assets, detail) => {
+    const events: ExecutionEvent[] = [
+      { type: 'StateEntered', timestamp: at(0), state: 'Generate Assets' },
+      {
+        type: 'StateExited',
+        timestamp: at(1),
+        state: 'Generate Assets',
+        output: { cluster: 'demo', assets: { manifestKey: 'k', ...assets } },
+      },
+    ];
+
+    expect(printHistory(events)).toBe(`  Generate Assets    succeeded  1.00s  ${detail}\n`);
+  });
+
   it('prints each retried attempt of the local runner once as retrying, then the success', () => {
     // The order aws-local-stepfunctions writes: a failure, then (after the backoff) its retry.
     const events: ExecutionEvent[] = [
