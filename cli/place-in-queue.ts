@@ -102,3 +102,33 @@ export function describeQueuePlace(cluster: string, revision: number, place: Que
 
   return `queued at position ${place.position}: ${waiting}`;
 }
+
+/** How often a queued `up` reads its place again, and how long it stays silent at most. */
+export const QUEUE_CHECK_MS = 2_000;
+export const QUEUE_REMINDER_MS = 30_000;
+
+/**
+ * What a queued `up` says as its place is read again: `now ...` when the position or the lock
+ * holder changed, `still ...` when nothing did for QUEUE_REMINDER_MS, nothing otherwise.
+ */
+export class QueueNotices {
+  private last: string;
+  private lastAt: number;
+
+  constructor(first: string, at: number) {
+    this.last = first;
+    this.lastAt = at;
+  }
+
+  next(current: string, at: number): string | undefined {
+    if (current !== this.last) {
+      this.last = current;
+      this.lastAt = at;
+      return `now ${current}`;
+    }
+    if (at - this.lastAt < QUEUE_REMINDER_MS) return undefined;
+    this.lastAt = at;
+
+    return `still ${current}`;
+  }
+}

@@ -27,7 +27,9 @@ import {
   describeQueuePlace,
   findQueuedAt,
   findQueueExit,
+  QUEUE_CHECK_MS,
   type QueueExit,
+  QueueNotices,
   readQueuePlace,
 } from './place-in-queue.ts';
 import { readInputFile } from './read-input-file.ts';
@@ -52,7 +54,6 @@ function describeAnswerProblem(error: z.ZodError): string {
 }
 const FOLLOW_DEADLINE_MS = 2 * 60 * 60 * 1000;
 /** How often a queued `up` says it still waits. */
-const QUEUED_NOTICE_MS = 30_000;
 
 /** `kube-aws up <file> [--api URL]`: submit, follow the run state by state, print the outcome. */
 export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
@@ -117,14 +118,17 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
     io.out(`revision ${submitted.revision} of cluster ${submitted.cluster} submitted\n`);
     if (submitted.executionArn !== undefined) io.out(`execution ${submitted.executionArn}\n`);
     let queuedSince: number | undefined;
-    let lastNotice = 0;
+    let notices: QueueNotices | undefined;
+    let lastCheck = 0;
     if (submitted.queuePosition !== undefined) {
       // The submit answer's position may be stale by now: the queue is read again.
       const place = await readQueuePlace(session, submitted.cluster, submitted.revision);
-      io.out(`${describeQueuePlace(submitted.cluster, submitted.revision, place)}\n`);
+      const text = describeQueuePlace(submitted.cluster, submitted.revision, place);
+      io.out(`${text}\n`);
       if (place.queued) {
         queuedSince = Date.now();
-        lastNotice = queuedSince;
+        lastCheck = queuedSince;
+        notices = new QueueNotices(text, queuedSince);
       }
     }
     let lastPolled: Revision | undefined;
@@ -154,12 +158,17 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
         if (queuedSince === undefined) return;
         if (current.status !== 'QUEUED') {
           leaveQueue(findQueueExit(current));
-        } else if (Date.now() - lastNotice >= QUEUED_NOTICE_MS) {
-          lastNotice = Date.now();
+        } else if (Date.now() - lastCheck >= QUEUE_CHECK_MS) {
+          lastCheck = Date.now();
           const place = await readQueuePlace(session, submitted.cluster, submitted.revision);
           // The revision may have left the queue since this poll read it; the next poll says so.
-          if (place.queued)
-            io.out(`still ${describeQueuePlace(submitted.cluster, submitted.revision, place)}\n`);
+          const notice = place.queued
+            ? notices?.next(
+                describeQueuePlace(submitted.cluster, submitted.revision, place),
+                lastCheck,
+              )
+            : undefined;
+          if (notice !== undefined) io.out(`${notice}\n`);
         }
       },
       ...(interruptions === undefined ? {} : { signal: interruptions.signal }),

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendSession } from '../../../cli/backend-session.ts';
-import { readQueuePlace } from '../../../cli/place-in-queue.ts';
+import { QueueNotices, readQueuePlace } from '../../../cli/place-in-queue.ts';
 import { readRevisions } from '../../../cli/read-revisions.ts';
 import { handleApiRequest } from '../../../http-api/handle-api-request.ts';
 import type { Deps } from '../../../pipeline/deps.ts';
@@ -129,5 +129,23 @@ describe('the queue as the CLI reads it', () => {
     expect(hasStarted((await revisions.get('demo', 3))!)).toBe(true);
     expect(hasStarted((await revisions.get('demo', 4))!)).toBe(false);
     expect(hasStarted((await revisions.get('demo', 5))!)).toBe(false);
+  });
+});
+
+describe('QueueNotices', () => {
+  const AT_2 = 'queued at position 2: waiting for revision 5 of cluster demo, which holds the lock';
+  const AT_1 = 'queued at position 1: waiting for revision 6 of cluster demo, which holds the lock';
+
+  it('says now when the place changed, nothing while it did not, and still after 30 s', () => {
+    const notices = new QueueNotices(AT_2, 0);
+
+    expect([
+      notices.next(AT_2, 2_000),
+      notices.next(AT_1, 4_000),
+      notices.next(AT_1, 6_000),
+      notices.next(AT_1, 33_999),
+      notices.next(AT_1, 34_000),
+      notices.next(AT_1, 36_000),
+    ]).toEqual([undefined, `now ${AT_1}`, undefined, undefined, `still ${AT_1}`, undefined]);
   });
 });
