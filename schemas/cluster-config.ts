@@ -20,9 +20,9 @@ export const SubnetSchema = z.strictObject({
 export const NodePoolSchema = z.strictObject({
   name: z.string().describe('DNS-label name of the pool, unique in the cluster'),
   count: z.int().min(0).max(MAX_NODES).default(1).describe('Desired number of nodes'),
-  instanceType: z.string().default('t3.medium'),
+  instanceType: z.string().default('t3.medium').describe("EC2 instance type of the pool's nodes"),
   rootVolumeSize: RootVolumeSizeSchema.default(30).describe('Root volume size in GiB'),
-  rootVolumeType: VolumeTypeSchema.default('gp3'),
+  rootVolumeType: VolumeTypeSchema.default('gp3').describe('EBS type of the root volumes'),
   rootVolumeIOPS: z.int().min(0).default(0).describe('Provisioned IOPS; 0 for the default'),
   spotPrice: z.union([z.string(), z.number()]).optional().describe('Maximum spot price in USD'),
   minSize: z
@@ -58,10 +58,21 @@ export const ClusterConfigSchema = z.strictObject({
   amiId: z.string().default('').describe('AMI to boot instead of the channel image'),
 
   controllerCount: z.int().min(1).default(1).describe('Number of controllers (etcd runs on them)'),
-  controllerInstanceType: z.string().default('t3.medium'),
-  controllerRootVolumeSize: RootVolumeSizeSchema.default(30),
-  controllerRootVolumeType: VolumeTypeSchema.default('gp3'),
-  controllerRootVolumeIOPS: z.int().min(0).default(0),
+  controllerInstanceType: z
+    .string()
+    .default('t3.medium')
+    .describe('EC2 instance type of the controllers'),
+  controllerRootVolumeSize: RootVolumeSizeSchema.default(30).describe(
+    'Controller root volume size in GiB',
+  ),
+  controllerRootVolumeType: VolumeTypeSchema.default('gp3').describe(
+    'EBS type of the controller root volumes',
+  ),
+  controllerRootVolumeIOPS: z
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Provisioned IOPS of the controller root volumes (io1, io2); 0 for the default'),
   controllerIP: z
     .string()
     .default('10.0.0.50')
@@ -69,63 +80,128 @@ export const ClusterConfigSchema = z.strictObject({
 
   // etcd runs stacked on the controllers; when given, etcdCount must equal controllerCount.
   etcdCount: z.int().min(1).optional().describe('Must equal controllerCount when given'),
-  etcdDataVolumeSize: z.int().min(1).max(16384).default(30),
-  etcdDataVolumeType: VolumeTypeSchema.default('gp3'),
-  etcdDataVolumeIOPS: z.int().min(0).default(0),
+  etcdDataVolumeSize: z
+    .int()
+    .min(1)
+    .max(16384)
+    .default(30)
+    .describe('Size in GiB of the etcd data volume of each controller'),
+  etcdDataVolumeType: VolumeTypeSchema.default('gp3').describe('EBS type of the etcd data volumes'),
+  etcdDataVolumeIOPS: z
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Provisioned IOPS of the etcd data volumes (io1, io2); 0 for the default'),
 
-  workerCount: z.int().min(0).max(MAX_NODES).default(1),
-  workerInstanceType: z.string().default('t3.medium'),
-  workerRootVolumeSize: RootVolumeSizeSchema.default(30),
-  workerRootVolumeType: VolumeTypeSchema.default('gp3'),
-  workerRootVolumeIOPS: z.int().min(0).default(0),
+  workerCount: z
+    .int()
+    .min(0)
+    .max(MAX_NODES)
+    .default(1)
+    .describe('Number of workers outside node pools'),
+  workerInstanceType: z.string().default('t3.medium').describe('EC2 instance type of the workers'),
+  workerRootVolumeSize: RootVolumeSizeSchema.default(30).describe('Worker root volume size in GiB'),
+  workerRootVolumeType: VolumeTypeSchema.default('gp3').describe(
+    'EBS type of the worker root volumes',
+  ),
+  workerRootVolumeIOPS: z
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Provisioned IOPS of the worker root volumes (io1, io2); 0 for the default'),
   // kube-aws accepted both `0.05` and `"0.05"`; a kube-aws user's file must validate unchanged.
   workerSpotPrice: z
     .union([z.string(), z.number()])
     .default('')
     .describe('Maximum spot price in USD; empty for on-demand workers'),
-  nodePools: z.array(NodePoolSchema).default([]),
+  nodePools: z
+    .array(NodePoolSchema)
+    .default([])
+    .describe('Worker groups of their own, each an Auto Scaling group'),
 
   vpcId: z.string().default('').describe('Existing VPC to place the cluster in'),
   routeTableId: z.string().default('').describe('Route table of the existing VPC; needs vpcId'),
-  vpcCIDR: z.string().default('10.0.0.0/16'),
+  vpcCIDR: z
+    .string()
+    .default('10.0.0.0/16')
+    .describe('IPv4 CIDR of the VPC the cluster creates (or of vpcId)'),
   instanceCIDR: z
     .string()
     .default('')
     .describe('Single-AZ form: the one subnet (10.0.0.0/24 when neither it nor subnets is set)'),
   subnets: z.array(SubnetSchema).default([]).describe('Multi-AZ form: one entry per subnet'),
-  mapPublicIPs: z.boolean().default(true),
-  podCIDR: z.string().default('10.2.0.0/16'),
-  serviceCIDR: z.string().default('10.3.0.0/24'),
-  dnsServiceIP: z.string().default('10.3.0.10'),
-  apiAccessAllowedSourceCIDRs: z.array(z.string()).default(['0.0.0.0/0']),
-  sshAccessAllowedSourceCIDRs: z.array(z.string()).default([]),
-  sshAuthorizedKeys: z.array(z.string()).default([]),
+  mapPublicIPs: z.boolean().default(true).describe('Whether nodes get public IPs in their subnets'),
+  podCIDR: z
+    .string()
+    .default('10.2.0.0/16')
+    .describe('IPv4 CIDR of pod addresses; must not overlap vpcCIDR or serviceCIDR'),
+  serviceCIDR: z
+    .string()
+    .default('10.3.0.0/24')
+    .describe('IPv4 CIDR of service addresses; must not overlap vpcCIDR or podCIDR'),
+  dnsServiceIP: z
+    .string()
+    .default('10.3.0.10')
+    .describe('Cluster DNS service address, inside serviceCIDR'),
+  apiAccessAllowedSourceCIDRs: z
+    .array(z.string())
+    .default(['0.0.0.0/0'])
+    .describe('IPv4 CIDRs that may reach the API server on port 443'),
+  sshAccessAllowedSourceCIDRs: z
+    .array(z.string())
+    .default([])
+    .describe('IPv4 CIDRs that may reach the nodes on port 22; none closes SSH'),
+  sshAuthorizedKeys: z
+    .array(z.string())
+    .default([])
+    .describe('Extra OpenSSH public keys for the core user, besides keyName'),
 
-  kubernetesVersion: z.string().default('v1.34.2'),
+  kubernetesVersion: z
+    .string()
+    .default('v1.34.2')
+    .describe('Kubernetes release of every component'),
   hyperkubeImageRepo: z
     .string()
     .optional()
     .meta({ deprecated: true, description: 'Ignored: images come from registry.k8s.io' }),
-  containerRuntime: z.enum(['docker', 'containerd', 'rkt']).default('containerd'),
-  useCalico: z.boolean().default(false),
+  containerRuntime: z
+    .enum(['docker', 'containerd', 'rkt'])
+    .default('containerd')
+    .describe('containerd; docker and rkt are read from old files with a warning and replaced'),
+  useCalico: z.boolean().default(false).describe('Whether Calico enforces network policy'),
 
   kmsKeyArn: z
     .string()
     .default('')
     .describe('KMS key or alias ARN in the cluster region; empty for the backend key'),
-  tlsCADurationDays: z.int().default(3650),
-  tlsCertDurationDays: z.int().default(365),
+  tlsCADurationDays: z.int().default(3650).describe('Validity of the CAs in days, 1 to 36500'),
+  tlsCertDurationDays: z
+    .int()
+    .default(365)
+    .describe('Validity of the other certificates in days, at most tlsCADurationDays'),
 
-  createRecordSet: z.boolean().default(false),
-  recordSetTTL: z.int().default(300),
+  createRecordSet: z
+    .boolean()
+    .default(false)
+    .describe('Whether the stack creates the Route 53 record of externalDNSName'),
+  recordSetTTL: z
+    .int()
+    .default(300)
+    .describe('TTL in seconds of that record; needs createRecordSet'),
   hostedZone: z
     .string()
     .default('')
     .meta({ deprecated: true, description: 'Zone name; use hostedZoneId instead' }),
   hostedZoneId: z.string().default('').describe('Route 53 hosted zone ID for externalDNSName'),
 
-  stackTags: z.record(z.string(), z.string()).default({}),
-  terminationProtection: z.boolean().default(false),
+  stackTags: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Tags of the stack and its resources, at most 49'),
+  terminationProtection: z
+    .boolean()
+    .default(false)
+    .describe('Whether the stack refuses deletion until this is turned off'),
 });
 
 /** The config after defaults; what every step after validation works on. */
