@@ -67,3 +67,16 @@ export function summariseChanges(summary: unknown): string {
 
   return `changes: ${byAction}${replaced.length === 0 ? '' : `; replaced: ${replaced.join(', ')}`}`;
 }
+
+/**
+ * `since the plan of revision 3: 1 Modify` for a preview that compared with the last plan as
+ * well (a cluster never applied); empty otherwise.
+ */
+export function summariseChangesSincePlan(summary: unknown): string {
+  const since = (summary as { sinceLastPlan?: { revision?: unknown; changes?: unknown } } | null)
+    ?.sinceLastPlan;
+  if (typeof since?.revision !== 'number' || !Array.isArray(since.changes)) return '';
+  const counted = summariseChanges(since.changes).replace(/^changes: /, '');
+
+  return `since the plan of revision ${since.revision}: ${counted === 'none' ? 'no changes' : counted}`;
+}

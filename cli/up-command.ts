@@ -15,7 +15,11 @@ import {
 } from './backend-session.ts';
 import { checkRotateNames } from './check-rotate-names.ts';
 import { type CliIo, EXIT, InterruptedError, UsageError } from './cli-io.ts';
-import { describeChangePreview, summariseChanges } from './describe-change-preview.ts';
+import {
+  describeChangePreview,
+  summariseChanges,
+  summariseChangesSincePlan,
+} from './describe-change-preview.ts';
 import {
   describeFailedValidation,
   describeRefusedSubmission,
@@ -321,6 +325,8 @@ function printOutcome(revision: Revision, seconds: number, verbose: boolean, io:
   }
   const counted = summariseChanges(revision.changeSummary);
   if (counted !== '') io.out(`${counted}\n`);
+  const sincePlan = summariseChangesSincePlan(revision.changeSummary);
+  if (sincePlan !== '') io.out(`${sincePlan}\n`);
   const preview = describeChangePreview(revision.changeSummary);
   if (verbose && preview !== '') io.out(`change preview:\n${preview}\n`);
   else if (preview !== '') io.out('the full change preview prints with --verbose\n');

@@ -24,6 +24,8 @@ export interface ChangeSummary {
   stackStatus?: string;
   changes: ChangeSummaryEntry[];
   preview?: string;
+  /** A preview's changes since the last planned revision (see ApplyRequest.lastPlan). */
+  sinceLastPlan?: { revision: number; changes: ChangeSummaryEntry[] };
   cause?: string;
   remedy?: string;
 }
@@ -104,6 +106,12 @@ async function buildApplyRequest(input: TaskInput, deps: Deps): Promise<ApplyReq
     deps.revisions.get(cluster, revision),
     readLastAppliedTemplate(cluster, deps),
   ]);
+  // Only a preview of a cluster never applied compares with a plan: against a real stack, the
+  // last applied template is the whole truth.
+  const lastPlan =
+    deps.deployer.mode === 'preview' && previousTemplateBody === undefined
+      ? await readLastPlan(cluster, revision, deps)
+      : undefined;
   // Stateful members (controllers, etcd volumes) are replaced only when the submitter said so.
   const stackPolicy = renderStackPolicy(
     JSON.parse(templateBody) as object,
@@ -115,6 +123,7 @@ async function buildApplyRequest(input: TaskInput, deps: Deps): Promise<ApplyReq
     templateUrl: deps.artifacts.urlFor(render.templateKey),
     templateBody,
     previousTemplateBody,
+    ...(lastPlan === undefined ? {} : { lastPlan }),
     stackPolicyBody: canonicalJson(stackPolicy),
     tags: { ...config.stackTags, KubernetesCluster: cluster },
     terminationProtection: config.terminationProtection,
@@ -130,6 +139,37 @@ async function readLastAppliedTemplate(cluster: string, deps: Deps): Promise<str
   if (record?.templateKey === undefined || record.templateSha256 === undefined) return undefined;
 
   return readVerifiedText(deps.artifacts, record.templateKey, record.templateSha256);
+}
+
+/** Revisions looked through for the last plan; an older plan says little about this edit. */
+const LAST_PLAN_SEARCH = 25;
+
+/** The newest revision before `revision` that was planned, with its template as recorded. */
+async function readLastPlan(
+  cluster: string,
+  revision: number,
+  deps: Deps,
+): Promise<ApplyRequest['lastPlan']> {
+  const { revisions } = await deps.revisions.listPage(cluster, {
+    limit: LAST_PLAN_SEARCH,
+    before: revision,
+  });
+  const planned = revisions.find(
+    (candidate) =>
+      (candidate.status === 'PLANNED' || candidate.status === 'NOOP') &&
+      candidate.templateKey !== undefined &&
+      candidate.templateSha256 !== undefined,
+  );
+  if (planned?.templateKey === undefined || planned.templateSha256 === undefined) return undefined;
+
+  return {
+    revision: planned.revision,
+    templateBody: await readVerifiedText(
+      deps.artifacts,
+      planned.templateKey,
+      planned.templateSha256,
+    ),
+  };
 }
 
 async function attachConfigKeys(
@@ -159,7 +199,14 @@ async function recordSummary(
   const summary: ChangeSummary = {
     mode: deps.deployer.mode,
     changes: progress.changes,
-    ...pickDefined(progress, ['changeSetId', 'stackStatus', 'preview', 'cause', 'remedy']),
+    ...pickDefined(progress, [
+      'changeSetId',
+      'stackStatus',
+      'preview',
+      'sinceLastPlan',
+      'cause',
+      'remedy',
+    ]),
   };
   await deps.revisions.update(input.cluster, input.revision, { changeSummary: summary });
   if (progress.state !== 'IN_PROGRESS') {

@@ -24,6 +24,11 @@ export interface ApplyRequest {
   templateBody: string;
   /** The last applied template's bytes, or undefined for a first apply. */
   previousTemplateBody: string | undefined;
+  /**
+   * For a preview of a cluster never applied: the newest earlier planned revision and its
+   * template, so a local edit shows what it changes since then, not only the whole stack.
+   */
+  lastPlan?: { revision: number; templateBody: string };
   stackPolicyBody: string | undefined;
   tags: Record<string, string>;
   terminationProtection: boolean;
@@ -39,6 +44,8 @@ export interface ApplyProgress {
   changes: ChangeSummaryEntry[];
   /** Human-readable summary of the change (the embedded deployer's preview text). */
   preview?: string;
+  /** A preview's changes since the request's `lastPlan`, beside those since the last apply. */
+  sinceLastPlan?: { revision: number; changes: ChangeSummaryEntry[] };
   /** The first real cause of a failure, from the stack events of this request. */
   cause?: string;
   /** What an operator must do for NEEDS_RECOVERY. */

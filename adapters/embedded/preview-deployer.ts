@@ -18,11 +18,9 @@ export class PreviewDeployer implements StackDeployer {
   async start(request: ApplyRequest): Promise<ApplyProgress> {
     const previous =
       request.previousTemplateBody === undefined ? {} : parseTemplate(request.previousTemplateBody);
-    const diff = fullDiff(previous, parseTemplate(request.templateBody));
-    const changes: ChangeSummaryEntry[] = [];
-    diff.resources.forEachDifference((logicalId, difference) => {
-      changes.push(summariseDifference(logicalId, difference));
-    });
+    const template = parseTemplate(request.templateBody);
+    const diff = fullDiff(previous, template);
+    const changes = listChanges(diff);
     const header = `preview only: nothing was deployed to AWS; stack ${request.stackName} was not created or changed`;
     if (diff.isEmpty) {
       return {
@@ -31,14 +29,36 @@ export class PreviewDeployer implements StackDeployer {
         preview: `${header}\nno differences from the last applied template\n`,
       };
     }
+    const lastPlan = request.lastPlan;
+    if (lastPlan === undefined) {
+      return { state: 'PLANNED', changes, preview: `${header}\n${formatTemplateDiff(diff)}` };
+    }
+    const sincePlan = fullDiff(parseTemplate(lastPlan.templateBody), template);
+    const sinceText = sincePlan.isEmpty ? 'no differences\n' : formatTemplateDiff(sincePlan);
 
-    return { state: 'PLANNED', changes, preview: `${header}\n${formatTemplateDiff(diff)}` };
+    return {
+      state: 'PLANNED',
+      changes,
+      sinceLastPlan: { revision: lastPlan.revision, changes: listChanges(sincePlan) },
+      preview:
+        `${header}\n${formatTemplateDiff(diff)}` +
+        `\nsince the plan of revision ${lastPlan.revision}:\n${sinceText}`,
+    };
   }
 
   /** Previews finish in `start`; polling a finished preview returns it unchanged. */
   async poll(request: ApplyRequest, progress: ApplyProgress): Promise<ApplyProgress> {
     return progress.state === 'IN_PROGRESS' ? this.start(request) : progress;
   }
+}
+
+function listChanges(diff: ReturnType<typeof fullDiff>): ChangeSummaryEntry[] {
+  const changes: ChangeSummaryEntry[] = [];
+  diff.resources.forEachDifference((logicalId, difference) => {
+    changes.push(summariseDifference(logicalId, difference));
+  });
+
+  return changes;
 }
 
 /**

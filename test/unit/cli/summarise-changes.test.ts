@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { summariseChanges } from '../../../cli/describe-change-preview.ts';
+import {
+  summariseChanges,
+  summariseChangesSincePlan,
+} from '../../../cli/describe-change-preview.ts';
 
 describe('summariseChanges', () => {
   it('counts changes by action and names each replacement', () => {
@@ -36,5 +39,27 @@ describe('summariseChanges', () => {
   it('says none for an empty change list and nothing without a summary', () => {
     expect(summariseChanges({ changes: [] })).toBe('changes: none');
     expect(summariseChanges(undefined)).toBe('');
+  });
+});
+
+describe('summariseChangesSincePlan', () => {
+  const modify = {
+    action: 'Modify',
+    logicalId: 'WorkerAutoScalingGroup',
+    resourceType: 'AWS::AutoScaling::AutoScalingGroup',
+    replacement: 'False',
+  };
+
+  it('counts the changes since the last plan with its revision', () => {
+    expect(
+      summariseChangesSincePlan({ changes: [], sinceLastPlan: { revision: 3, changes: [modify] } }),
+    ).toBe('since the plan of revision 3: 1 Modify');
+  });
+
+  it('says there are no changes when the plan is the same, and nothing without a last plan', () => {
+    expect(
+      summariseChangesSincePlan({ changes: [], sinceLastPlan: { revision: 4, changes: [] } }),
+    ).toBe('since the plan of revision 4: no changes');
+    expect(summariseChangesSincePlan({ changes: [modify] })).toBe('');
   });
 });

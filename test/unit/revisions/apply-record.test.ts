@@ -3,7 +3,11 @@ import { PreviewDeployer } from '../../../adapters/embedded/preview-deployer.ts'
 import { validateClusterYaml } from '../../../cluster-config/validate-cluster-yaml.ts';
 import { artifactKeys } from '../../../lib/artifact-keys.ts';
 import { canonicalJson, sha256Hex } from '../../../lib/hash.ts';
-import { checkApplyStep, startApplyStep } from '../../../pipeline/apply-step.ts';
+import {
+  type ChangeSummary,
+  checkApplyStep,
+  startApplyStep,
+} from '../../../pipeline/apply-step.ts';
 import { recordFailureStep, recordStep } from '../../../pipeline/record-step.ts';
 import { submitClusterYaml } from '../../../pipeline/submit.ts';
 import type { RevisionFailureNotice } from '../../../ports/notifier.ts';
@@ -198,6 +202,45 @@ describe('apply and record steps', () => {
       state: 'Record Result',
     });
     expect(await world.store.getCluster('demo')).toEqual({ cluster: 'demo', latestRevision: 1 });
+  });
+
+  it('previews a cluster never applied against the whole stack and, beside it, against the last plan', async () => {
+    const world = await openWorld(dynalite);
+    await submit(world, 'one');
+    const first = await prepareRun(world, 1, FIRST_TEMPLATE);
+    const firstApply = await startApplyStep(first, world.deps);
+    await recordStep(
+      { ...first, step: 'record', state: { ...first.state, apply: firstApply } },
+      world.deps,
+    );
+    await submit(world, 'two');
+    const second = await prepareRun(world, 2, SECOND_TEMPLATE);
+
+    await startApplyStep(second, world.deps);
+
+    const summaries = await Promise.all(
+      [1, 2].map(async (n) => (await world.store.get('demo', n))?.changeSummary as ChangeSummary),
+    );
+    // Revision 1 had no plan before it; revision 2 is compared with revision 1's.
+    expect(summaries[0]?.sinceLastPlan).toBeUndefined();
+    expect(summaries[1]?.changes.map((change) => change.logicalId)).toEqual([
+      'Vpc',
+      'Topic',
+      'Subnet0',
+    ]);
+    expect(summaries[1]?.sinceLastPlan).toEqual({
+      revision: 1,
+      changes: [
+        {
+          action: 'Add',
+          logicalId: 'Subnet0',
+          resourceType: 'AWS::EC2::Subnet',
+          replacement: 'N/A',
+          configKeys: [],
+        },
+      ],
+    });
+    expect(summaries[1]?.preview).toMatch(/\nsince the plan of revision 1:\n.*Subnet0/s);
   });
 
   it('applies through the deployer with backing-off polls, records APPLIED and previews the next revision against it', async () => {
