@@ -100,7 +100,9 @@ async function describeUnknownCommand(command: string): Promise<string> {
 }
 
 function reportFailure(command: string, error: unknown, io: CliIo): number {
-  if (error instanceof UsageError || isParseArgsError(error)) {
+  // By name: the state-dir module brings the embedded backend's files, which main does not load.
+  const emptyStateDir = (error as Error | undefined)?.name === 'EmptyStateDirError';
+  if (error instanceof UsageError || emptyStateDir || isParseArgsError(error)) {
     io.err(
       `kube-aws ${command}: ${describeUsageError(error as Error)}; run kube-aws ${command} --help\n`,
     );

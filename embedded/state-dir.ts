@@ -11,13 +11,29 @@ export type StateSubdirectory = (typeof STATE_SUBDIRECTORIES)[number];
 
 const PURPOSE = 'kube-aws state';
 
-/** `--state-dir` wins, then `$KUBE_AWS_STATE_DIR`, then `.local/` in the working directory. */
+/** `--state-dir` with an empty value: it would resolve to the working directory itself. */
+export class EmptyStateDirError extends Error {
+  override readonly name = 'EmptyStateDirError';
+
+  constructor() {
+    super('--state-dir must name a directory (received an empty value)');
+  }
+}
+
+/**
+ * `--state-dir` wins, then `$KUBE_AWS_STATE_DIR`, then `.local/` in the working directory. An
+ * empty variable counts as unset, as shells treat `VAR=`; an empty flag is refused, as it would
+ * make the working directory itself the state dir and fill it with the backend's files.
+ */
 export function resolveStateDir(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): string {
-  return path.resolve(cwd, flag ?? env[STATE_DIR_ENV] ?? '.local');
+  if (flag === '') throw new EmptyStateDirError();
+  const fromEnv = env[STATE_DIR_ENV] === '' ? undefined : env[STATE_DIR_ENV];
+
+  return path.resolve(cwd, flag ?? fromEnv ?? '.local');
 }
 
 /**

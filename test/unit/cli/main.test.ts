@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,6 +140,22 @@ describe('kube-aws main', () => {
 
     expect(await main([...args, '--api', 'http://127.0.0.1:1'], io)).toBe(2);
     expect(io.stderr()).toBe(stderr);
+  });
+
+  it.each([
+    [['status', 'demo', '--state-dir=']],
+    [['history', 'demo', '--state-dir', '']],
+    [['--state-dir=', 'history', 'demo']],
+  ])('refuses an empty --state-dir in %j with exit 2, creating nothing', async (args) => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'kube-aws-empty-state-'));
+    const io = { ...captureIo(), cwd };
+
+    expect(await main(args, io)).toBe(2);
+    expect(io.stderr()).toMatch(
+      /^kube-aws (status|history): --state-dir must name a directory \(received an empty value\); run kube-aws (status|history) --help\n$/,
+    );
+    expect(await readdir(cwd)).toEqual([]);
+    await rm(cwd, { recursive: true, force: true });
   });
 
   it('prints the help of up for help up, as up --help does, and exits 0', async () => {
