@@ -1,5 +1,7 @@
-import type { Revision } from '../schemas/revision.ts';
+import * as z from 'zod';
+import { type Revision, RevisionSchema } from '../schemas/revision.ts';
 import { type BackendSession, callApi, describeApiError } from './backend-session.ts';
+import { describeAnswerProblem } from './describe-answer-problem.ts';
 
 /** Revisions one request asks for: the API's largest page. */
 const PAGE_LIMIT = 100;
@@ -11,10 +13,20 @@ export interface RevisionsRead {
   more: boolean;
 }
 
+/** The list answer as far as the CLI relies on it; entries leave their change summary out. */
+const RevisionPageSchema = z.object({
+  revisions: z.array(RevisionSchema),
+  links: z.object({ next: z.string().optional() }).optional(),
+});
+
+/** Revisions one command reads at most: far beyond any cluster, short of a runaway server. */
+const MAX_REVISIONS_READ = 100_000;
+
 /**
  * Reads a cluster's revisions newest first, page by page, numbered below `before` (from the
  * newest when absent), until `count` are read, `stop` holds for one just read, or none are left.
- * A page the API refuses throws with its error, so a caller never shows half a list as whole.
+ * A page the API refuses throws with its error, so a caller never shows half a list as whole;
+ * so does a page of another shape or one that does not go down, which would never end.
  */
 export async function readRevisions(
   session: BackendSession,
@@ -29,7 +41,7 @@ export async function readRevisions(
     const query = `limit=${limit}${before === undefined ? '' : `&before=${before}`}`;
     const answer = await callApi(session, 'GET', `/clusters/${cluster}/revisions?${query}`);
     if (answer.status !== 200) throw new Error(describeApiError(answer));
-    const page = answer.body as { revisions: Revision[]; links?: { next?: string } };
+    const page = readPage(session, answer.body, before);
     for (const [index, revision] of page.revisions.entries()) {
       revisions.push(revision);
       if (options.stop?.(revision) === true) {
@@ -39,10 +51,40 @@ export async function readRevisions(
     const oldest = page.revisions.at(-1)?.revision;
     if (!hasNext(page) || oldest === undefined) return { revisions, more: false };
     if (revisions.length >= count) return { revisions, more: true };
+    if (revisions.length >= MAX_REVISIONS_READ) {
+      throw new Error(
+        `the revision list of ${session.apiUrl} must end within ${MAX_REVISIONS_READ} revisions (received more); is it a kube-aws backend?`,
+      );
+    }
     before = oldest;
   }
 }
 
-function hasNext(page: { links?: { next?: string } }): boolean {
+/** A page, checked: its shape, and revisions that go down from below `before` to at least 1. */
+function readPage(
+  session: BackendSession,
+  body: unknown,
+  before: number | undefined,
+): z.infer<typeof RevisionPageSchema> {
+  const parsed = RevisionPageSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new Error(
+      `the API's revision list must hold revisions (received ${describeAnswerProblem(parsed.error)}); is ${session.apiUrl} a kube-aws backend?`,
+    );
+  }
+  let ceiling = before ?? Number.POSITIVE_INFINITY;
+  for (const { revision } of parsed.data.revisions) {
+    if (revision >= ceiling) {
+      throw new Error(
+        `the API's revision list must go down, newest first, below ${ceiling} (received revision ${revision}); is ${session.apiUrl} a kube-aws backend?`,
+      );
+    }
+    ceiling = revision;
+  }
+
+  return parsed.data;
+}
+
+function hasNext(page: { links?: { next?: string | undefined } | undefined }): boolean {
   return page.links?.next !== undefined;
 }

@@ -15,6 +15,7 @@ import {
 } from './backend-session.ts';
 import { checkRotateNames } from './check-rotate-names.ts';
 import { type CliIo, EXIT, InterruptedError, UsageError } from './cli-io.ts';
+import { describeAnswerProblem } from './describe-answer-problem.ts';
 import {
   describeChangePreview,
   summariseChanges,
@@ -49,15 +50,7 @@ const SubmitAnswerSchema = z.object({
   warnings: z.array(PublicFindingSchema).optional(),
 });
 
-function describeAnswerProblem(error: z.ZodError): string {
-  const [issue] = error.issues;
-
-  return issue === undefined
-    ? 'an answer of another shape'
-    : `${issue.path.join('.') || 'the body'}: ${issue.message}`;
-}
 const FOLLOW_DEADLINE_MS = 2 * 60 * 60 * 1000;
-/** How often a queued `up` says it still waits. */
 
 /** `kube-aws up <file> [--api URL]`: submit, follow the run state by state, print the outcome. */
 export async function runUpCommand(args: string[], io: CliIo): Promise<number> {

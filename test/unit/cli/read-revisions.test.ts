@@ -149,3 +149,45 @@ describe('QueueNotices', () => {
     ]).toEqual([undefined, `now ${AT_1}`, undefined, undefined, `still ${AT_1}`, undefined]);
   });
 });
+
+describe('readRevisions against an answer that is not a kube-aws revision list', () => {
+  /** A loopback server that answers every request with `body`, counting the requests. */
+  async function serveFixed(body: unknown) {
+    let requests = 0;
+    const server: Server = createServer((_request, response) => {
+      requests += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const session: BackendSession = {
+      apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      description: 'a stranger',
+      close: async () => {},
+    };
+
+    return { session, requests: () => requests };
+  }
+
+  it('stops at the second page when a server answers the same page forever', async () => {
+    const revisions = await clusterWith([RAN]);
+    const [revision] = (await revisions.listPage('demo', { limit: 1 })).revisions;
+    const { session, requests } = await serveFixed({
+      revisions: [revision],
+      links: { next: '/clusters/demo/revisions?limit=100&before=1' },
+    });
+
+    await expect(readRevisions(session, 'demo', {})).rejects.toThrow(
+      `the API's revision list must go down, newest first, below 1 (received revision 1); is ${session.apiUrl} a kube-aws backend?`,
+    );
+    expect(requests()).toBe(2);
+  });
+
+  it('names the field of a page of another shape', async () => {
+    const { session } = await serveFixed({ revisions: 'x', links: { next: 'y' } });
+
+    await expect(readRevisions(session, 'demo', {})).rejects.toThrow(
+      /^the API's revision list must hold revisions \(received revisions: .+\); is http:\/\/127\.0\.0\.1:\d+ a kube-aws backend\?$/,
+    );
+  });
+});
