@@ -226,10 +226,22 @@ function findPathRefusal(rawPath: string, buckets: readonly string[]): string | 
 
   const key = decoded.slice(slash + 1);
   if (key.startsWith('/')) return 'the object key must not start with /';
-  if (key.includes('\\') || key.includes('\0')) return 'the object key has a backslash or NUL';
+  if (key.includes('\\')) return 'the object key has a backslash';
+  // XML cannot carry most of them, and a key s3rver listed with one made every listing of its
+  // prefix fail with 500: no product key has one.
+  if (hasControlCharacter(key)) return 'the object key has a control character';
   if (key.split('/').some((segment) => segment === '..' || segment === '.')) {
     return 'the object key must not have . or .. segments';
   }
 
   return undefined;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+
+  return false;
 }

@@ -153,7 +153,9 @@ describe('the guard in front of s3rver', () => {
     ['../../../x/escape.txt', 'the object key must not have . or .. segments'],
     ['clusters/./x/cluster.yaml', 'the object key must not have . or .. segments'],
     ['/x/cluster.yaml', 'the object key must not start with /'],
-    ['clusters\\..\\..\\x', 'the object key has a backslash or NUL'],
+    ['clusters\\..\\..\\x', 'the object key has a backslash'],
+    ['clusters/esc\u001b[2J/cluster.yaml', 'the object key has a control character'],
+    ['junk/\u0001', 'the object key has a control character'],
   ])('refuses a signed SDK upload to %s and writes nothing anywhere', async (key, message) => {
     const before = await listFiles(root);
     const error = await s3
@@ -291,7 +293,7 @@ describe('the guard in front of s3rver', () => {
       `/${BUCKET}/clusters/a%00b`,
       {},
       'x',
-      'the object key has a backslash or NUL',
+      'the object key has a control character',
     ],
     ['a .. bucket', 'PUT', '/%2e%2e/x/escape.txt', {}, 'x', 'the bucket is unknown'],
     ['an unknown bucket', 'PUT', '/other/x', {}, 'x', 'the bucket is unknown'],
