@@ -25,14 +25,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return EXIT.usage;
   }
   const [command, ...commandArgs] = remaining;
-  // A global --state-dir given before the command goes to it; validate reads no state.
+  // A global --state-dir given before the command goes to it, first, so `--` and the command's
+  // own last option keep their meaning (and its own --state-dir wins); validate reads no state.
   const rest =
     global.stateDir === undefined || command === 'validate'
       ? commandArgs
-      : [...commandArgs, '--state-dir', global.stateDir];
+      : ['--state-dir', global.stateDir, ...commandArgs];
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     // `kube-aws help up` is `kube-aws up --help`.
-    const topic = command === 'help' ? rest[0] : undefined;
+    const topic = command === 'help' ? commandArgs[0] : undefined;
     io.out((topic === undefined ? undefined : COMMAND_HELP[topic]) ?? OVERVIEW);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
@@ -125,6 +126,11 @@ function describeUsageError(error: Error): string {
   // Node words it `Option '--rotate <value>' argument missing`.
   const missing = /^Option '(-[^ ']*)[^']*' argument missing/.exec(error.message);
   if (missing !== null) return `${missing[1]} needs a value (received none)`;
+  // Node's words for a value that looks like an option: `--rotate --verbose`.
+  const ambiguous = /^Option '(-[^ ']*)[^']*' argument is ambiguous/.exec(error.message);
+  if (ambiguous !== null) {
+    return `${ambiguous[1]} needs a value (received another option); write ${ambiguous[1]}=<value> for a value that starts with -`;
+  }
 
   return error.message;
 }

@@ -168,6 +168,35 @@ describe('kube-aws main', () => {
     expect(viaHelp.stdout()).toMatch(/^Usage: kube-aws up /);
   });
 
+  it('passes a global --state-dir to the command without breaking -- or a last option', async () => {
+    const dashes = captureIo();
+    const lastOption = captureIo();
+
+    expect(
+      await main(
+        ['--state-dir', '/nonexistent/x', 'status', '--api', 'http://127.0.0.1:1', '--', '../x'],
+        dashes,
+      ),
+    ).toBe(2);
+    expect(
+      await main(['--state-dir', '/nonexistent/x', 'up', 'cluster.yaml', '--rotate'], lastOption),
+    ).toBe(2);
+    // `--` ends the options: the name after it is checked as a name, not counted as three.
+    expect(dashes.stderr()).toContain('cluster name must start with a letter');
+    expect(lastOption.stderr()).toBe(
+      'kube-aws up: --rotate needs a value (received none); run kube-aws up --help\n',
+    );
+  });
+
+  it('says an option got another option instead of its value, and how to pass one with -', async () => {
+    const io = captureIo();
+
+    expect(await main(['up', 'cluster.yaml', '--rotate', '--verbose'], io)).toBe(2);
+    expect(io.stderr()).toBe(
+      'kube-aws up: --rotate needs a value (received another option); write --rotate=<value> for a value that starts with -; run kube-aws up --help\n',
+    );
+  });
+
   it('says which option needs a value, in its own words, and exits 2', async () => {
     const io = captureIo();
 
