@@ -11,7 +11,11 @@ import {
   openBackendSession,
 } from './backend-session.ts';
 import { type CliIo, EXIT, InterruptedError, UsageError } from './cli-io.ts';
-import { describeFailedValidation, relabel } from './describe-failed-validation.ts';
+import {
+  describeFailedValidation,
+  describeRefusedSubmission,
+  relabel,
+} from './describe-failed-validation.ts';
 import { followExecution } from './follow-execution.ts';
 import { readInputFile } from './read-input-file.ts';
 
@@ -40,6 +44,17 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
   // nobody.
   await checkOutDir(path.resolve(io.cwd, values.out), values.out);
   const input = await readInputFile(positionals[0]!, io);
+  // Over the size limit: refused here, as the API would, without sending megabytes to it.
+  if (input.tooLarge !== undefined) {
+    const { severity: _severity, ...finding } = input.tooLarge;
+    io.err(
+      describeRefusedSubmission(
+        { valid: false, errors: [finding], warnings: [] },
+        input.displayName,
+      ),
+    );
+    return EXIT.failed;
+  }
 
   const interruptions = io.watchInterruptions?.();
   const session = await openBackendSession(values, io, { previewOnly: true });

@@ -69,6 +69,17 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`needs exactly one file (received ${positionals.length})`);
   if (values.rotate !== undefined) checkRotateNames(values.rotate);
   const input = await readInputFile(positionals[0]!, io);
+  // Over the size limit: refused here, as the API would, without sending megabytes to it.
+  if (input.tooLarge !== undefined) {
+    const { severity: _severity, ...finding } = input.tooLarge;
+    io.err(
+      describeRefusedSubmission(
+        { valid: false, errors: [finding], warnings: [] },
+        input.displayName,
+      ),
+    );
+    return EXIT.failed;
+  }
 
   const started = Date.now();
   const interruptions = io.watchInterruptions?.();

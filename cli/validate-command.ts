@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { escapeControlCharacters } from '../cluster-config/escape-control-characters.ts';
 import { formatFindingsJson, formatFindingsText } from '../cluster-config/format-findings.ts';
 import { validateClusterYamlBytes } from '../cluster-config/validate-cluster-yaml.ts';
+import type { ValidationReport } from '../schemas/finding.ts';
 import { type CliIo, countOf, EXIT, UsageError } from './cli-io.ts';
 import { readInputFile } from './read-input-file.ts';
 
@@ -20,7 +21,10 @@ export async function runValidateCommand(args: string[], io: CliIo): Promise<num
   }
 
   const input = await readInputFile(positionals[0]!, io);
-  const { report } = validateClusterYamlBytes(input.bytes, input.displayName);
+  const report: ValidationReport =
+    input.tooLarge === undefined
+      ? validateClusterYamlBytes(input.bytes, input.displayName).report
+      : { valid: false, errors: [input.tooLarge], warnings: [] };
   if (values.format === 'json') {
     io.out(formatFindingsJson(report));
   } else {

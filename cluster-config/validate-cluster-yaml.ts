@@ -236,14 +236,19 @@ function reportTooLarge(file: string, size: number): ClusterYamlResult {
   return summarise([findTooLarge(file, size)]);
 }
 
-/** The finding about a file over MAX_FILE_BYTES, wherever its size was learnt. */
-export function findTooLarge(file: string, size: number): Finding {
+/**
+ * The finding about a file over MAX_FILE_BYTES, wherever its size was learnt; undefined for a
+ * stream read only up to the limit (a pipe), whose size nobody knows.
+ */
+export function findTooLarge(file: string, size: number | undefined): Finding {
+  const received = size === undefined ? `more than ${MAX_FILE_BYTES}` : String(size);
+
   return makeFinding(
     file,
     'error',
     'file-too-large',
     [],
     WHOLE_FILE,
-    `${escapeControlCharacters(file)} must be at most ${MAX_FILE_BYTES} bytes (received ${size} bytes)`,
+    `${escapeControlCharacters(file)} must be at most ${MAX_FILE_BYTES} bytes (received ${received} bytes)`,
   );
 }

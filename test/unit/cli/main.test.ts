@@ -158,6 +158,25 @@ describe('kube-aws main', () => {
     await rm(cwd, { recursive: true, force: true });
   });
 
+  it('refuses a file over 256 KiB from its first bytes, in validate and before up starts a backend', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'kube-aws-big-'));
+    await writeFile(path.join(cwd, 'big.yaml'), '#'.repeat(300_000));
+    const validate = { ...captureIo(), cwd };
+    const up = { ...captureIo(), cwd };
+    const finding =
+      'big.yaml: error: big.yaml must be at most 262144 bytes (received 300000 bytes)\n';
+
+    expect(await main(['validate', 'big.yaml'], validate)).toBe(1);
+    expect(await main(['up', 'big.yaml', '--state-dir', 'state'], up)).toBe(1);
+    expect(validate.stdout()).toBe(finding);
+    expect([up.stdout(), up.stderr()]).toEqual([
+      '',
+      `${finding}big.yaml: not submitted (1 error)\n`,
+    ]);
+    expect(await readdir(cwd)).toEqual(['big.yaml']);
+    await rm(cwd, { recursive: true, force: true });
+  });
+
   it('prints the help of up for help up, as up --help does, and exits 0', async () => {
     const viaHelp = captureIo();
     const viaFlag = captureIo();
