@@ -120,7 +120,7 @@ function validateText(source: string, file: string): ClusterYamlResult {
     const received =
       parsed.value === null || parsed.value === undefined
         ? 'an empty document'
-        : formatReceived(parsed.value);
+        : describeWholeDocument(parsed.value);
     findings.push(
       makeFinding(
         file,
@@ -230,6 +230,19 @@ function warnDefaultClusterName(file: string, documentStart: Position): Finding 
     `clusterName is missing (defaulting to ${formatReceived(name)}, a name another cluster may ` +
       'also have); set clusterName to name this cluster',
   );
+}
+
+/**
+ * What a document that is not a mapping holds, by kind only: a whole file read as one string
+ * may be anything (a pasted credential, `/proc/self/environ`), and the message travels into
+ * API answers and validation.json beside the upload.
+ */
+function describeWholeDocument(value: unknown): string {
+  if (typeof value === 'string') {
+    return `a string of ${value.length} character${value.length === 1 ? '' : 's'}, not keys`;
+  }
+
+  return formatReceived(value);
 }
 
 function reportTooLarge(file: string, size: number): ClusterYamlResult {

@@ -126,7 +126,7 @@ describe('validateClusterYaml', () => {
 
   it.each([
     ['- a\n- b\n', 'a list'],
-    ['just text\n', '"just text"'],
+    ['just text\n', 'a string of 9 characters, not keys'],
     ['', 'an empty document'],
     ['# only a comment\n', 'an empty document'],
   ])('refuses a document that is not a mapping: %j', (text, received) => {
