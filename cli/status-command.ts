@@ -29,18 +29,31 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
     // The latest revision and the queue: revisions newest first down to the newest that has
     // started, as no older one can still be queued.
     const { revisions } = await readRevisions(session, cluster, { stop: hasStarted });
-    const latest = revisions.find((revision) => revision.revision === record.latestRevision);
+    // The newest revision listed: the record's counter lags by one when a backend was killed
+    // between writing a revision and raising it (the next submission repairs it).
+    const newest = revisions[0];
+    const latest =
+      newest !== undefined && newest.revision >= record.latestRevision
+        ? newest
+        : revisions.find((revision) => revision.revision === record.latestRevision);
+    const latestNumber = Math.max(record.latestRevision, newest?.revision ?? 0);
     const queued = revisions
       .filter((revision) => revision.status === 'QUEUED')
       .map((revision) => revision.revision)
       .sort((a, b) => a - b);
     if (format === 'json') {
-      io.out(`${JSON.stringify({ ...record, latestStatus: latest?.status, queued }, null, 2)}\n`);
+      const shown = {
+        ...record,
+        latestRevision: latestNumber,
+        latestStatus: latest?.status,
+        queued,
+      };
+      io.out(`${JSON.stringify(shown, null, 2)}\n`);
       return EXIT.ok;
     }
     io.out(`cluster       ${record.cluster}\n`);
     io.out(
-      `latest        ${record.latestRevision}${latest === undefined ? '' : ` ${latest.status} (updated ${latest.updatedAt})`}\n`,
+      `latest        ${latestNumber}${latest === undefined ? '' : ` ${latest.status} (updated ${latest.updatedAt})`}\n`,
     );
     const error = latest === undefined ? undefined : describeRevisionError(latest);
     if (error !== undefined) io.out(`error         ${error}\n`);

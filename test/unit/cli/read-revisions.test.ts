@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendSession } from '../../../cli/backend-session.ts';
+import { main } from '../../../cli/main.ts';
 import { QueueNotices, readQueuePlace } from '../../../cli/place-in-queue.ts';
 import { readRevisions } from '../../../cli/read-revisions.ts';
 import { handleApiRequest } from '../../../http-api/handle-api-request.ts';
@@ -9,6 +10,7 @@ import type { Deps } from '../../../pipeline/deps.ts';
 import { hasStarted } from '../../../revisions/has-started.ts';
 import type { RevisionStatus } from '../../../schemas/revision.ts';
 import { MemoryRevisionStore } from '../../support/memory-revision-store.ts';
+import { captureIo } from './capture-io.ts';
 
 /**
  * The API's router on a loopback port over an in-memory revision table, counting the list
@@ -189,5 +191,18 @@ describe('readRevisions against an answer that is not a kube-aws revision list',
     await expect(readRevisions(session, 'demo', {})).rejects.toThrow(
       /^the API's revision list must hold revisions \(received revisions: .+\); is http:\/\/127\.0\.0\.1:\d+ a kube-aws backend\?$/,
     );
+  });
+});
+
+describe('status when the cluster record lags behind its revisions', () => {
+  it('shows the newest listed revision and its status, as a killed backend can leave the counter one behind', async () => {
+    const revisions = await clusterWith([RAN, RAN]);
+    const record = revisions.clusters.get('demo');
+    if (record !== undefined) revisions.clusters.set('demo', { ...record, latestRevision: 1 });
+    const { session } = await serveRevisions(revisions);
+    const io = captureIo();
+
+    expect(await main(['status', 'demo', '--api', session.apiUrl], io)).toBe(0);
+    expect(io.stdout().split('\n')[1]).toMatch(/^latest {8}2 PLANNED \(updated .+\)$/);
   });
 });
