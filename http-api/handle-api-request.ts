@@ -128,12 +128,15 @@ function readClientKind(header: string | undefined): 'cli' | 'export' | 'api' {
 /** `X-Kube-Aws-Rotate: apiserver, kubelet` (or `all`): the assets this revision re-issues. */
 function readRotateHeader(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const names = value
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
+  const names = value.split(',').map((name) => name.trim());
+  // As the CLI's --rotate: an empty name is a slip (a doubled comma), never "nothing".
+  if (names.some((name) => name === '')) {
+    throw new ValidationError(
+      `X-Kube-Aws-Rotate must name TLS assets, comma-separated with none empty (received ${JSON.stringify(value.slice(0, 80))}); send e.g. apiserver,kubelet or all`,
+    );
+  }
 
-  return names.length === 0 ? undefined : names;
+  return names;
 }
 
 /** `X-Kube-Aws-Allow-Replace: true` lets the revision replace controllers and etcd volumes. */

@@ -5,7 +5,8 @@ export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 100;
 
 const PAGE_PARAMETERS = ['limit', 'before'] as const;
-const WHOLE_NUMBER = /^[1-9][0-9]{0,8}$/;
+/** Leading zeros are read as the number they pad, as a person writing 05 means 5. */
+const WHOLE_NUMBER = /^0*[1-9][0-9]{0,8}$/;
 
 export interface PageQuery {
   limit: number;
@@ -39,7 +40,7 @@ export function readPageQuery(query: Readonly<Record<string, string | undefined>
 
 function readWholeNumber(name: string, text: string): number {
   if (!WHOLE_NUMBER.test(text)) {
-    const range = name === 'limit' ? `from 1 to ${MAX_PAGE_LIMIT}` : 'of at least 1';
+    const range = name === 'limit' ? `from 1 to ${MAX_PAGE_LIMIT}` : 'from 1 to 999999999';
     throw new ValidationError(
       `${name} must be an integer ${range} (received ${JSON.stringify(text.slice(0, 16))})`,
     );

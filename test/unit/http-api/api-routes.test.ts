@@ -167,6 +167,10 @@ describe('handleApiRequest routes', () => {
       { 'X-Kube-Aws-Allow-Replace': 'yes' },
       'X-Kube-Aws-Allow-Replace header must be true or false (received "yes")',
     ],
+    [
+      { 'X-Kube-Aws-Rotate': 'apiserver,,kubelet' },
+      'X-Kube-Aws-Rotate must name TLS assets, comma-separated with none empty (received "apiserver,,kubelet"); send e.g. apiserver,kubelet or all',
+    ],
   ])('answers 400 and records nothing for the request headers %o', async (headers, message) => {
     const response = await handleApiRequest(
       post(clusterYaml, { 'content-type': 'application/yaml', ...headers }),

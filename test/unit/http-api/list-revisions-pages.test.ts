@@ -73,6 +73,16 @@ describe('GET /clusters/{name}/revisions in pages', () => {
     expect(await readAllPages(deps, { limit: '2' })).toEqual([[5, 4], [3, 2], [1]]);
   });
 
+  it('reads a limit with leading zeros as the number it pads', async () => {
+    const deps = await clusterWith(3);
+
+    const body = JSON.parse(
+      (await handleApiRequest(get('/clusters/demo/revisions', { limit: '02' }), deps)).body,
+    );
+
+    expect(body.links).toEqual({ next: '/clusters/demo/revisions?limit=2&before=2' });
+  });
+
   it('answers an empty page with no next link below revision 1', async () => {
     const deps = await clusterWith(3);
 
@@ -87,7 +97,7 @@ describe('GET /clusters/{name}/revisions in pages', () => {
     [{ limit: '0' }, 'limit must be an integer from 1 to 100 (received "0")'],
     [{ limit: '101' }, 'limit must be an integer from 1 to 100 (received "101")'],
     [{ limit: 'ten' }, 'limit must be an integer from 1 to 100 (received "ten")'],
-    [{ before: '-1' }, 'before must be an integer of at least 1 (received "-1")'],
+    [{ before: '-1' }, 'before must be an integer from 1 to 999999999 (received "-1")'],
     [
       { limt: '5' },
       'query parameter "limt" is not known; the revisions list takes limit and before',
