@@ -11,6 +11,7 @@ import {
   sortFindings,
 } from '../cluster-config/format-findings.ts';
 import {
+  type Finding,
   type PublicFinding,
   PublicReportSchema,
   type ValidationReport,
@@ -56,6 +57,20 @@ export function formatFindingsCapped(report: ValidationReport, where: string): s
  * What `up` prints for a file the backend refused at submit: the findings, capped, then
  * `<file>: not submitted (N errors)`, N counting the errors the backend did not list.
  */
+/** The refusal of a file over the size limit, as the API's would read; undefined otherwise. */
+export function describeOversizedInput(input: {
+  displayName: string;
+  tooLarge?: Finding;
+}): string | undefined {
+  if (input.tooLarge === undefined) return undefined;
+  const { severity: _severity, ...finding } = input.tooLarge;
+
+  return describeRefusedSubmission(
+    { valid: false, errors: [finding], warnings: [] },
+    input.displayName,
+  );
+}
+
 export function describeRefusedSubmission(report: PublicReport, file: string): string {
   const counts = countFindings(report);
   const reported = describeCap(counts);

@@ -13,7 +13,7 @@ import {
 import { type CliIo, EXIT, InterruptedError, UsageError } from './cli-io.ts';
 import {
   describeFailedValidation,
-  describeRefusedSubmission,
+  describeOversizedInput,
   relabel,
 } from './describe-failed-validation.ts';
 import { followExecution } from './follow-execution.ts';
@@ -45,14 +45,9 @@ export async function runRenderCommand(args: string[], io: CliIo): Promise<numbe
   await checkOutDir(path.resolve(io.cwd, values.out), values.out);
   const input = await readInputFile(positionals[0]!, io);
   // Over the size limit: refused here, as the API would, without sending megabytes to it.
-  if (input.tooLarge !== undefined) {
-    const { severity: _severity, ...finding } = input.tooLarge;
-    io.err(
-      describeRefusedSubmission(
-        { valid: false, errors: [finding], warnings: [] },
-        input.displayName,
-      ),
-    );
+  const oversized = describeOversizedInput(input);
+  if (oversized !== undefined) {
+    io.err(oversized);
     return EXIT.failed;
   }
 

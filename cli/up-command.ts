@@ -23,6 +23,7 @@ import {
 } from './describe-change-preview.ts';
 import {
   describeFailedValidation,
+  describeOversizedInput,
   describeRefusedSubmission,
   relabel,
 } from './describe-failed-validation.ts';
@@ -70,14 +71,9 @@ export async function runUpCommand(args: string[], io: CliIo): Promise<number> {
   if (values.rotate !== undefined) checkRotateNames(values.rotate);
   const input = await readInputFile(positionals[0]!, io);
   // Over the size limit: refused here, as the API would, without sending megabytes to it.
-  if (input.tooLarge !== undefined) {
-    const { severity: _severity, ...finding } = input.tooLarge;
-    io.err(
-      describeRefusedSubmission(
-        { valid: false, errors: [finding], warnings: [] },
-        input.displayName,
-      ),
-    );
+  const oversized = describeOversizedInput(input);
+  if (oversized !== undefined) {
+    io.err(oversized);
     return EXIT.failed;
   }
 

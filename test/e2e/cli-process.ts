@@ -129,7 +129,12 @@ export interface CliChild {
 
 /** Starts `node bin/kube-aws.js ...args` without waiting, for tests that signal it mid-run. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv, deadlineMs = 120_000): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return spawnNode([BIN, ...args], env, deadlineMs);
+}
+
+/** Starts `node ...argv` in the repository without waiting, collecting its output. */
+export function spawnNode(argv: string[], env: NodeJS.ProcessEnv, deadlineMs = 120_000): CliChild {
+  const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
   });

@@ -1,7 +1,7 @@
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS_BUCKET,
@@ -10,6 +10,7 @@ import {
 } from '../../embedded/start-embedded-backend.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { readExampleClusterYaml, renameCluster } from '../fixtures/bench/generate-node-pools.ts';
+import { openEmbeddedS3Client } from '../support/embedded-s3-client.ts';
 import { snapshotState, startHostileBackend } from './hostile-support.ts';
 
 /** Uploads under keys that try to leave `clusters/<name>/cluster.yaml`: none may start a run. */
@@ -21,14 +22,7 @@ describe('S3 uploads under hostile keys', () => {
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-hostile-s3-'));
     backend = await startHostileBackend(stateDir);
-    s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: backend.s3Endpoint,
-      forcePathStyle: true,
-      credentials: backend.endpointCredentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    s3 = openEmbeddedS3Client(backend, { responseChecksumValidation: 'WHEN_REQUIRED' });
   });
   afterAll(async () => {
     s3?.destroy();

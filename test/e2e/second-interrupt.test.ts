@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pollUntil } from './cli-process.ts';
+import { pollUntil, spawnNode } from './cli-process.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/cli/await-interruptions.ts');
@@ -15,30 +14,23 @@ describe.each([
   ['SIGTERM', 143],
 ] as const)('a second %s while a command handles the first', (signal, code) => {
   it(`ends the process with ${code} and one line on stderr`, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const run = spawnNode(['--import', 'tsx', FIXTURE], {});
     try {
-      await pollUntil('the watch', async () => (stdout.includes('watching') ? true : undefined));
-      child.kill(signal);
-      await pollUntil('the first signal', async () =>
-        stdout.includes(`first ${signal}`) ? true : undefined,
+      await pollUntil('the watch', async () =>
+        run.stdout().includes('watching') ? true : undefined,
       );
-      child.kill(signal);
+      run.child.kill(signal);
+      await pollUntil('the first signal', async () =>
+        run.stdout().includes(`first ${signal}`) ? true : undefined,
+      );
+      run.child.kill(signal);
 
-      expect(await exited).toBe(code);
-      expect(stderr).toBe(
+      expect(await run.exited).toBe(code);
+      expect(run.stderr()).toBe(
         `kube-aws: stopped at once by a second ${signal}; a run this process was running stays RUNNING until the next backend start on its state dir records it FAILED (interrupted)\n`,
       );
     } finally {
-      child.kill('SIGKILL');
+      run.child.kill('SIGKILL');
     }
   });
 });

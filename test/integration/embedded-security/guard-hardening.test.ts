@@ -10,7 +10,6 @@ import {
   GetObjectCommand,
   NoSuchKey,
   PutObjectCommand,
-  S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -24,6 +23,7 @@ import {
   startEmbeddedBackend,
 } from '../../../embedded/start-embedded-backend.ts';
 import { logger } from '../../../lib/logger.ts';
+import { openEmbeddedS3Client } from '../../support/embedded-s3-client.ts';
 import { requireTool } from '../../support/external-tools.ts';
 import { sendRawRequest } from '../../unit/embedded/raw-request.ts';
 
@@ -70,15 +70,7 @@ describe('the hardened guards of the embedded backend', () => {
   let signer: SignatureV4;
 
   const s3With = (config: Partial<S3ClientConfig> = {}) =>
-    new S3Client({
-      region: 'us-east-1',
-      endpoint: backend.s3Endpoint,
-      forcePathStyle: true,
-      credentials: backend.endpointCredentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      maxAttempts: 1,
-      ...config,
-    });
+    openEmbeddedS3Client(backend, { maxAttempts: 1, ...config });
   const failureOf = (promise: Promise<unknown>) =>
     promise.then(
       () => undefined,

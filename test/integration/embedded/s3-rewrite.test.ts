@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS_BUCKET,
   type EmbeddedBackend,
   startEmbeddedBackend,
 } from '../../../embedded/start-embedded-backend.ts';
+import { openEmbeddedS3Client } from '../../support/embedded-s3-client.ts';
 
 const BODY = Buffer.alloc(2 * 1024 * 1024, 0x61);
 const SHA256 = createHash('sha256').update(BODY).digest('hex');
@@ -26,14 +27,7 @@ describe('the embedded S3 endpoint rewriting an object while it is read', () => 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'kube-aws-rewrite-'));
     backend = await startEmbeddedBackend({ stateDir: root, apiPort: 0, s3Port: 0 });
-    s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: backend.s3Endpoint,
-      forcePathStyle: true,
-      credentials: backend.endpointCredentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      maxAttempts: 1,
-    });
+    s3 = openEmbeddedS3Client(backend, { maxAttempts: 1 });
   });
   afterAll(async () => {
     s3?.destroy();
