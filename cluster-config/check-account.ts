@@ -36,6 +36,18 @@ export async function checkAccount(input: AccountCheckInput): Promise<RuleProble
       'AWS account checks were skipped: the embedded backend has no AWS account to ask about ' +
         'the hosted zone, key pair, VPC, route table, KMS key and availability zones',
     );
+    // In AWS the backend's own KMS key stands in for an empty kmsKeyArn; the embedded local key
+    // is no KMS key, and the template must grant the nodes kms:Decrypt on a real one. Said here,
+    // with the key's place in the file, rather than as a failure of Render Stack.
+    if (context.config.kmsKeyArn === '') {
+      context.error(
+        'kms-key-required',
+        ['kmsKeyArn'],
+        'kmsKeyArn must be set for the embedded backend (received none): its local key is not a ' +
+          'KMS key, and the template grants the nodes kms:Decrypt on kmsKeyArn; set it to the ' +
+          'ARN of the KMS key the nodes will decrypt their assets with',
+      );
+    }
     return context.problems;
   }
 

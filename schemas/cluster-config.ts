@@ -173,7 +173,9 @@ export const ClusterConfigSchema = z.strictObject({
   kmsKeyArn: z
     .string()
     .default('')
-    .describe('KMS key or alias ARN in the cluster region; empty for the backend key'),
+    .describe(
+      'KMS key or alias ARN in the cluster region; empty for the backend KMS key in AWS mode (the embedded backend needs it set)',
+    ),
   tlsCADurationDays: z.int().default(3650).describe('Validity of the CAs in days, 1 to 36500'),
   tlsCertDurationDays: z
     .int()

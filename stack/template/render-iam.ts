@@ -138,7 +138,10 @@ function roleStatements(input: TemplateInput, role: NodeRole): Json[] {
 /** One role and instance profile per node role, each with least-privilege inline policies. */
 export function renderIam(input: TemplateInput): Fragment {
   if (input.keyArn === '') {
-    throw new ValidationError('kmsKeyArn must be set (received an empty string)');
+    throw new ValidationError(
+      'kmsKeyArn must be set when the backend key is not a KMS key (received an empty string); ' +
+        'set it to the ARN of the KMS key the nodes will decrypt their assets with',
+    );
   }
   const resources: Record<string, CfnResource> = {};
   const resourceMap: Record<string, string[]> = {};

@@ -415,6 +415,29 @@ describe.skipIf(!hasMoto)('validateStep against moto', () => {
     ]);
   });
 
+  it('refuses an empty kmsKeyArn in embedded mode, at the account checks, with a remedy', async () => {
+    const error = await runStep(buildYaml({ kmsKeyArn: undefined }), {
+      inventory: new LocalCloudInventory(),
+      dns: unused('dns'),
+    }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(
+      ((error as ValidationError).findings as Finding[]).map((finding) => [
+        finding.rule,
+        finding.message,
+      ]),
+    ).toEqual([
+      [
+        'kms-key-required',
+        'kmsKeyArn must be set for the embedded backend (received none): its local key is not a KMS key, and the template grants the nodes kms:Decrypt on kmsKeyArn; set it to the ARN of the KMS key the nodes will decrypt their assets with',
+      ],
+    ]);
+  });
+
   it('skips the account checks with one counted warning in embedded mode', async () => {
     const { result } = await runStep(buildYaml({ keyName: 'nobody' }), {
       inventory: new LocalCloudInventory(),
