@@ -49,8 +49,9 @@ const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGT
 function onSecondSignal(signal: NodeJS.Signals): void {
   writeTo(
     process.stderr,
-    `kube-aws: stopped at once by a second ${signal}; a run this process was running stays ` +
-      'RUNNING until the next backend start on its state dir records it FAILED (interrupted)\n',
+    `kube-aws: stopped at once by a second ${signal}; a run this process was running and had ` +
+      'not yet recorded stays RUNNING until the next backend start on its state dir records it ' +
+      'FAILED (interrupted)\n',
   );
   process.exit(SIGNAL_EXIT[signal] ?? 1);
 }

@@ -160,10 +160,7 @@ function describeAssets(output: unknown): string {
         ? issued.join(', ')
         : String(issued.length);
   const authorities = issued.filter((name) => name.endsWith('-ca'));
-  const newTrust =
-    authorities.length === 0 || issued.length <= ISSUED_NAMES_SHOWN
-      ? ''
-      : ` (new CAs: ${authorities.join(', ')})`;
+  const newTrust = authorities.length === 0 ? '' : ` (new CAs: ${authorities.join(', ')})`;
 
   return `  issued ${shown}${newTrust}, reused ${assets.reused.length}`;
 }

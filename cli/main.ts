@@ -32,9 +32,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       ? commandArgs
       : ['--state-dir', global.stateDir, ...commandArgs];
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    // `kube-aws help up` is `kube-aws up --help`.
+    // `kube-aws help up` is `kube-aws up --help`; `help nosuch` is an unknown command.
     const topic = command === 'help' ? commandArgs[0] : undefined;
-    io.out((topic === undefined ? undefined : COMMAND_HELP[topic]) ?? OVERVIEW);
+    if (topic !== undefined && COMMAND_HELP[topic] === undefined) {
+      io.err(`${await describeUnknownCommand(topic)}\n`);
+      return EXIT.usage;
+    }
+    io.out(topic === undefined ? OVERVIEW : (COMMAND_HELP[topic] ?? OVERVIEW));
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   if (command === '--version' || command === '-v') {

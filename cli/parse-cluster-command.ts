@@ -13,7 +13,7 @@ export interface ClusterCommand {
 
 /** Revisions `history` shows when neither --limit nor --all is given. */
 export const DEFAULT_HISTORY_LIMIT = 20;
-const LIMIT_TEXT = /^[1-9][0-9]{0,8}$/;
+const LIMIT_TEXT = /^0*[1-9][0-9]{0,8}$/;
 
 /**
  * The arguments `history` and `status` share: one cluster name, `--format`, and the backend;

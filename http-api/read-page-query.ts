@@ -41,8 +41,11 @@ export function readPageQuery(query: Readonly<Record<string, string | undefined>
 function readWholeNumber(name: string, text: string): number {
   if (!WHOLE_NUMBER.test(text)) {
     const range = name === 'limit' ? `from 1 to ${MAX_PAGE_LIMIT}` : 'from 1 to 999999999';
+    // API Gateway and the embedded server join a repeated parameter's values with commas.
+    const repeated = text.includes(',') ? `; give ${name} once` : '';
+    const shown = text.length > 16 ? `${text.slice(0, 16)}...` : text;
     throw new ValidationError(
-      `${name} must be an integer ${range} (received ${JSON.stringify(text.slice(0, 16))})`,
+      `${name} must be an integer ${range} (received ${JSON.stringify(shown)})${repeated}`,
     );
   }
 

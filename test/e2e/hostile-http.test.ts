@@ -109,7 +109,7 @@ describe('the HTTP API under hostile requests', () => {
       body: {
         error: {
           code: 'VALIDATION',
-          message: 'limit must be an integer from 1 to 100 (received "2,3")',
+          message: 'limit must be an integer from 1 to 100 (received "2,3"); give limit once',
         },
       },
     });

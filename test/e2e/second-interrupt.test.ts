@@ -27,7 +27,7 @@ describe.each([
 
       expect(await run.exited).toBe(code);
       expect(run.stderr()).toBe(
-        `kube-aws: stopped at once by a second ${signal}; a run this process was running stays RUNNING until the next backend start on its state dir records it FAILED (interrupted)\n`,
+        `kube-aws: stopped at once by a second ${signal}; a run this process was running and had not yet recorded stays RUNNING until the next backend start on its state dir records it FAILED (interrupted)\n`,
       );
     } finally {
       run.child.kill('SIGKILL');

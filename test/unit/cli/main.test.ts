@@ -177,6 +177,23 @@ describe('kube-aws main', () => {
     await rm(cwd, { recursive: true, force: true });
   });
 
+  it('names an unknown help topic as an unknown command and exits 2', async () => {
+    const io = captureIo();
+
+    expect(await main(['help', 'histroy'], io)).toBe(2);
+    expect(io.stderr()).toBe('kube-aws: unknown command "histroy"; did you mean history?\n');
+  });
+
+  it('reads --limit 05 as 5, as the API reads limit=05', async () => {
+    const io = captureIo();
+
+    // Parsed before any backend is asked: a refused limit would exit 2 here.
+    expect(
+      await main(['history', 'demo', '--limit', '05', '--api', 'http://127.0.0.1:1'], io),
+    ).toBe(1);
+    expect(io.stderr()).not.toContain('--limit');
+  });
+
   it('prints the help of up for help up, as up --help does, and exits 0', async () => {
     const viaHelp = captureIo();
     const viaFlag = captureIo();
