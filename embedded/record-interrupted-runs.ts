@@ -88,12 +88,34 @@ export async function recordRunsFailed(
 }
 
 /**
+ * A process stopped between storing a revision and counting it leaves the cluster record one
+ * behind (the next submission would repair it); recovery repairs it at once, so the record's
+ * `latestRevision` names the newest revision from the start.
+ */
+async function repairCounter(
+  cluster: string,
+  newest: number | undefined,
+  deps: Deps,
+): Promise<void> {
+  if (newest === undefined || deps.revisions.raiseLatestRevision === undefined) return;
+  const counted = (await deps.revisions.getCluster(cluster))?.latestRevision ?? 0;
+  if (counted >= newest) return;
+  await deps.revisions.raiseLatestRevision(cluster, newest);
+  logger.warn('revision counter repaired', {
+    cluster_name: cluster,
+    counted_revision: counted,
+    revision: newest,
+  });
+}
+
+/**
  * Recovers every run the previous process on this state dir left unfinished. The caller holds
  * the state dir's lock, so nothing else can be running any of them:
  * - an execution left RUNNING is marked ABORTED and its revision recorded FAILED;
  * - a RUNNING revision whose execution ended without recording a result is recorded FAILED;
  * - a RUNNING revision whose execution never started (the process stopped in between) starts;
- * - a cluster whose lock is free, or held by a finished revision, starts its next queued one.
+ * - a cluster whose lock is free, or held by a finished revision, starts its next queued one;
+ * - a cluster record that counts fewer revisions than are stored is raised to the newest.
  */
 export async function recordInterruptedRuns(
   workflow: LocalWorkflow,
@@ -120,7 +142,9 @@ export async function recordInterruptedRuns(
   );
 
   for (const cluster of clusters) {
-    for (const revision of await deps.revisions.list(cluster)) {
+    const listed = await deps.revisions.list(cluster);
+    await repairCounter(cluster, listed[0]?.revision, deps);
+    for (const revision of listed) {
       if (revision.status !== 'RUNNING') continue;
       const execution = await workflow.readRawExecution(revision.executionName);
       if (execution === undefined) {

@@ -53,6 +53,11 @@ export interface RevisionStore {
     guard?: { from: readonly RevisionStatus[] },
   ): Promise<Revision>;
   update(cluster: string, revision: number, patch: Partial<Revision>): Promise<Revision>;
+  /**
+   * Raises the cluster's `latestRevision` to `revision` when it is lower (a writer stopped
+   * between storing a revision and counting it); never lowers it. Optional for test doubles.
+   */
+  raiseLatestRevision?(cluster: string, revision: number): Promise<void>;
   /** Moves `lastApplied`; only an APPLIED revision may be passed. */
   setLastApplied(cluster: string, revision: number): Promise<void>;
   /** Takes the per-cluster lock for a revision, or returns false when another run holds it. */

@@ -89,12 +89,7 @@ export class DynamoDbRevisionStore implements RevisionStore {
       if (await this.table.putIfAbsent({ pk, sk: buildRevisionSk(next), ...revision })) {
         // A lagging counter (a writer crashed between its two writes) is repaired here too:
         // it only ever rises, and only to a number whose item exists.
-        await this.table.updateIf(pk, META_SK, {
-          update: 'SET latestRevision = :revision, #cluster = :cluster',
-          condition: 'attribute_not_exists(latestRevision) OR latestRevision < :revision',
-          names: { '#cluster': 'cluster' },
-          values: { ':revision': next, ':cluster': input.cluster },
-        });
+        await this.raiseLatestRevision(input.cluster, next);
         return revision;
       }
       // Item `next` exists, so `next + 1` keeps the numbers gapless; the counter lets a writer
@@ -106,6 +101,15 @@ export class DynamoDbRevisionStore implements RevisionStore {
     throw new ConflictError(
       `revision allocation for ${input.cluster} lost ${MAX_ALLOCATION_ATTEMPTS} races in a row; retry the submission`,
     );
+  }
+
+  async raiseLatestRevision(cluster: string, revision: number): Promise<void> {
+    await this.table.updateIf(buildClusterPk(cluster), META_SK, {
+      update: 'SET latestRevision = :revision, #cluster = :cluster',
+      condition: 'attribute_not_exists(latestRevision) OR latestRevision < :revision',
+      names: { '#cluster': 'cluster' },
+      values: { ':revision': revision, ':cluster': cluster },
+    });
   }
 
   async get(cluster: string, revision: number): Promise<Revision | undefined> {

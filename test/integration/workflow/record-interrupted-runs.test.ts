@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startEmbeddedBackend } from '../../../embedded/start-embedded-backend.ts';
+import { REVISIONS_TABLE, startEmbeddedBackend } from '../../../embedded/start-embedded-backend.ts';
 
 /** A serve process killed mid-run leaves a RUNNING execution and a locked cluster behind. */
 describe('the embedded backend after a run was cut off', () => {
@@ -57,6 +58,46 @@ describe('the embedded backend after a run was cut off', () => {
       });
       expect((await second.deps.revisions.getCluster('demo'))?.lock).toBeUndefined();
       expect((await second.workflow.describe(executionArn))?.status).toBe('ABORTED');
+    } finally {
+      await second.stop();
+    }
+  });
+  it('raises a cluster record that counts fewer revisions than are stored, at the next start', async () => {
+    const first = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
+    const { revisions } = first.deps;
+    for (const note of ['a', 'b']) {
+      await revisions.allocate({
+        cluster: 'lagging',
+        source: { kind: 'api' },
+        submitter: 'local:tester',
+        correlationId: `c-${note}`,
+        inputKey: `clusters/lagging/inputs/${note}.yaml`,
+        inputSha256: note,
+      });
+      await revisions.transition('lagging', note === 'a' ? 1 : 2, 'FAILED', { detail: 'test' });
+    }
+    // As a process killed between storing revision 2 and counting it leaves the record.
+    const table = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: first.revisionTableEndpoint,
+      credentials: first.endpointCredentials,
+      maxAttempts: 1,
+    });
+    await table.send(
+      new UpdateItemCommand({
+        TableName: REVISIONS_TABLE,
+        Key: { pk: { S: 'cluster#lagging' }, sk: { S: 'meta' } },
+        UpdateExpression: 'SET latestRevision = :one',
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      }),
+    );
+    table.destroy();
+    expect((await revisions.getCluster('lagging'))?.latestRevision).toBe(1);
+    await first.stop();
+
+    const second = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
+    try {
+      expect((await second.deps.revisions.getCluster('lagging'))?.latestRevision).toBe(2);
     } finally {
       await second.stop();
     }
