@@ -156,3 +156,22 @@ export function spawnNode(argv: string[], env: NodeJS.ProcessEnv, deadlineMs = 1
 
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
+
+/**
+ * Pauses `run` (SIGSTOP) the moment its stdout first holds `text`, so a test can act while the
+ * command is certainly mid-way; rejects if it exits first. The test resumes it with SIGCONT.
+ */
+export function pauseWhenPrinted(run: CliChild, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const pauseAtText = () => {
+      if (!run.stdout().includes(text)) return;
+      run.child.kill('SIGSTOP');
+      run.child.stdout?.off('data', pauseAtText);
+      resolve();
+    };
+    run.child.stdout?.on('data', pauseAtText);
+    run.child.once('exit', (code) =>
+      reject(new Error(`the command exited with ${code} before printing ${text}: ${run.stdout()}`)),
+    );
+  });
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CliChild,
+  pauseWhenPrinted,
   pollUntil,
   runCli,
   type ServeProcess,
@@ -32,18 +33,7 @@ describe('an interrupted in-process up', () => {
    */
   const startUp = async () => {
     const up = spawnCli(['up', EXAMPLE, '--state-dir', stateDir], env);
-    await new Promise<void>((resolve, reject) => {
-      const pauseAtFirstState = () => {
-        if (!up.stdout().includes('Validate Cluster')) return;
-        up.child.kill('SIGSTOP');
-        up.child.stdout?.off('data', pauseAtFirstState);
-        resolve();
-      };
-      up.child.stdout?.on('data', pauseAtFirstState);
-      up.child.once('exit', (code) =>
-        reject(new Error(`up exited with ${code} before its first state line: ${up.stdout()}`)),
-      );
-    });
+    await pauseWhenPrinted(up, 'Validate Cluster');
 
     return up;
   };

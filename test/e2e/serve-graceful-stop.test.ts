@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CliChild, pollUntil, spawnCli } from './cli-process.ts';
+import { type CliChild, pauseWhenPrinted, pollUntil, spawnCli } from './cli-process.ts';
 import { startRelay } from './http-relay.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/cluster.yaml');
@@ -109,18 +109,7 @@ describe('a serve stopped while up follows its run', () => {
     const up = spawnCli(['up', EXAMPLE, '--rotate', 'all', '--state-dir', stateDir], env);
     children.push(up);
     // up is paused at its first state line, and resumed only once the backend is gone.
-    await new Promise<void>((resolve, reject) => {
-      const pauseAtFirstState = () => {
-        if (!up.stdout().includes('Validate Cluster')) return;
-        up.child.kill('SIGSTOP');
-        up.child.stdout?.off('data', pauseAtFirstState);
-        resolve();
-      };
-      up.child.stdout?.on('data', pauseAtFirstState);
-      up.child.once('exit', (code) =>
-        reject(new Error(`up exited with ${code} before its first state line: ${up.stdout()}`)),
-      );
-    });
+    await pauseWhenPrinted(up, 'Validate Cluster');
     backend.process.child.kill('SIGKILL');
     await backend.process.exited;
     up.child.kill('SIGCONT');

@@ -1,31 +1,19 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  ARTIFACTS_BUCKET,
-  type EmbeddedBackend,
-  SUBMISSIONS_BUCKET,
-  startEmbeddedBackend,
-} from '../../../embedded/start-embedded-backend.ts';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ARTIFACTS_BUCKET, SUBMISSIONS_BUCKET } from '../../../embedded/start-embedded-backend.ts';
+import { holdWrites, useEmbeddedBackendPerTest } from '../../support/embedded-backend-per-test.ts';
+import { openEmbeddedS3Client } from '../../support/embedded-s3-client.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../../examples/cluster.yaml');
 
 /** The embedded backend's HTTP API while a stop begins: nothing half-answered, nothing new. */
 describe('the embedded HTTP API during a stop', () => {
-  let stateDir: string;
-  let backend: EmbeddedBackend | undefined;
+  const backend = useEmbeddedBackendPerTest('kube-aws-api-stop-');
 
-  beforeEach(async () => {
-    stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-api-stop-'));
-    backend = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
-  });
-  afterEach(async () => {
+  afterEach(() => {
     vi.restoreAllMocks();
-    await backend?.stop();
-    backend = undefined;
-    await rm(stateDir, { recursive: true, force: true });
   });
 
   const submit = async (url: string) =>
@@ -36,7 +24,7 @@ describe('the embedded HTTP API during a stop', () => {
     });
 
   it('answers a submission 503 UNAVAILABLE and a read as usual once submissions are refused', async () => {
-    const running = backend as EmbeddedBackend;
+    const running = backend();
     running.workflow.deferNewStarts();
     running.refuseSubmissions();
 
@@ -53,16 +41,11 @@ describe('the embedded HTTP API during a stop', () => {
   });
 
   it('answers an upload to the submissions bucket 503 once submissions are refused, and still takes artefact writes', async () => {
-    const running = backend as EmbeddedBackend;
+    const running = backend();
     running.workflow.deferNewStarts();
     running.refuseSubmissions();
-    const s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: running.s3Endpoint,
-      forcePathStyle: true,
-      credentials: running.endpointCredentials,
+    const s3 = openEmbeddedS3Client(running, {
       maxAttempts: 1,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     try {
@@ -88,30 +71,15 @@ describe('the embedded HTTP API during a stop', () => {
   });
 
   it('answers a submission received before the stop, and s3rver logs its write with a logger still open', async () => {
-    const running = backend as EmbeddedBackend;
+    const running = backend();
     const consoleError = vi.spyOn(console, 'error');
     // The submission is held at its S3 write until the stop has begun.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let arrived = () => {};
-    const reachedWrite = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    const artifacts = running.deps.artifacts;
-    const put = artifacts.put.bind(artifacts);
-    artifacts.put = async (...args) => {
-      arrived();
-      await held;
-      return put(...args);
-    };
+    const write = holdWrites(running.deps.artifacts);
     const answer = submit(running.apiUrl);
-    await reachedWrite;
+    await write.reached;
 
     const stopped = running.stop();
-    backend = undefined;
-    release();
+    write.release();
 
     const response = await answer;
     expect(response.status).toBe(202);

@@ -1,11 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type EmbeddedBackend,
-  startEmbeddedBackend,
-} from '../../../embedded/start-embedded-backend.ts';
+import { describe, expect, it } from 'vitest';
+import { holdWrites, useEmbeddedBackendPerTest } from '../../support/embedded-backend-per-test.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../../examples/cluster.yaml');
 const CAUSE =
@@ -13,30 +9,10 @@ const CAUSE =
 
 /** A run interrupted inside the backend: its history ends as its revision was recorded. */
 describe('an interrupted embedded run', () => {
-  let stateDir: string;
-  let backend: EmbeddedBackend | undefined;
-
-  beforeEach(async () => {
-    stateDir = await mkdtemp(path.join(tmpdir(), 'kube-aws-interrupt-history-'));
-    backend = await startEmbeddedBackend({ stateDir, apiPort: 0, s3Port: 0 });
-  });
-  afterEach(async () => {
-    await backend?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const backend = useEmbeddedBackendPerTest('kube-aws-interrupt-history-');
 
   it('ends the execution history with ExecutionAborted naming the recorded cause', async () => {
-    const running = backend as EmbeddedBackend;
-    const artifacts = running.deps.artifacts;
-    const put = artifacts.put.bind(artifacts);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let arrived = () => {};
-    const reachedWrite = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
+    const running = backend();
     const submitted = await fetch(`${running.apiUrl}/clusters`, {
       method: 'POST',
       headers: { 'content-type': 'application/yaml' },
@@ -45,15 +21,11 @@ describe('an interrupted embedded run', () => {
     expect(submitted.status).toBe(202);
     const { executionArn } = (await submitted.json()) as { executionArn: string };
     // The run's next write is held, so the interrupt certainly finds it in progress.
-    artifacts.put = async (...args) => {
-      arrived();
-      await held;
-      return put(...args);
-    };
-    await reachedWrite;
+    const write = holdWrites(running.deps.artifacts);
+    await write.reached;
 
     const interrupted = running.interrupt(CAUSE);
-    release();
+    write.release();
 
     expect(await interrupted).toMatchObject([{ cluster: 'demo', revision: 1, status: 'FAILED' }]);
     const events = await running.workflow.history(executionArn);
