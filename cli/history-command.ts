@@ -3,7 +3,7 @@ import { callApi, describeApiError, openBackendSession } from './backend-session
 import { type CliIo, EXIT } from './cli-io.ts';
 import { describeRefusedUpload, describeRevisionError } from './describe-revision-error.ts';
 import { parseClusterCommand } from './parse-cluster-command.ts';
-import { readRevisions } from './read-revisions.ts';
+import { findLatestNumber, readRevisions } from './read-revisions.ts';
 
 /**
  * `kube-aws history <cluster>`: the newest revisions (20, `--limit N` or `--all`), newest first,
@@ -30,7 +30,7 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
     });
     if (format === 'json') {
       io.out(`${JSON.stringify(revisions, null, 2)}\n`);
-      if (more) io.err(describeMore(revisions.length, record.latestRevision));
+      if (more) io.err(describeMore(revisions.length, findLatestNumber(record, revisions)));
       return EXIT.ok;
     }
     io.out(formatRevisionTable(revisions));
@@ -40,7 +40,7 @@ export async function runHistoryCommand(args: string[], io: CliIo): Promise<numb
       if (error !== undefined) io.out(`revision ${revision.revision}: ${error}\n`);
     }
 
-    if (more) io.out(describeMore(revisions.length, record.latestRevision));
+    if (more) io.out(describeMore(revisions.length, findLatestNumber(record, revisions)));
 
     return EXIT.ok;
   } finally {

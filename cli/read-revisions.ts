@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Revision, RevisionSchema } from '../schemas/revision.ts';
+import { type ClusterRecord, type Revision, RevisionSchema } from '../schemas/revision.ts';
 import { type BackendSession, callApi, describeApiError } from './backend-session.ts';
 import { describeAnswerProblem } from './describe-answer-problem.ts';
 
@@ -87,4 +87,16 @@ function readPage(
 
 function hasNext(page: { links?: { next?: string | undefined } | undefined }): boolean {
   return page.links?.next !== undefined;
+}
+
+/**
+ * The newest revision's number: the record's counter, or the newest listed revision when the
+ * counter lags (a backend killed between storing a revision and counting it, until the next
+ * submission or embedded start repairs it). `newestFirst` is a list read from the newest.
+ */
+export function findLatestNumber(
+  record: Pick<ClusterRecord, 'latestRevision'>,
+  newestFirst: readonly Pick<Revision, 'revision'>[],
+): number {
+  return Math.max(record.latestRevision, newestFirst[0]?.revision ?? 0);
 }

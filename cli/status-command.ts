@@ -5,7 +5,7 @@ import { type CliIo, EXIT } from './cli-io.ts';
 import { describeFailedValidation } from './describe-failed-validation.ts';
 import { describeRefusedUpload, describeRevisionError } from './describe-revision-error.ts';
 import { parseClusterCommand } from './parse-cluster-command.ts';
-import { readRevisions } from './read-revisions.ts';
+import { findLatestNumber, readRevisions } from './read-revisions.ts';
 
 /**
  * `kube-aws status <cluster>`: latest and last applied revision, the lock and the queue; the
@@ -29,14 +29,8 @@ export async function runStatusCommand(args: string[], io: CliIo): Promise<numbe
     // The latest revision and the queue: revisions newest first down to the newest that has
     // started, as no older one can still be queued.
     const { revisions } = await readRevisions(session, cluster, { stop: hasStarted });
-    // The newest revision listed: the record's counter lags by one when a backend was killed
-    // between writing a revision and raising it (the next submission repairs it).
-    const newest = revisions[0];
-    const latest =
-      newest !== undefined && newest.revision >= record.latestRevision
-        ? newest
-        : revisions.find((revision) => revision.revision === record.latestRevision);
-    const latestNumber = Math.max(record.latestRevision, newest?.revision ?? 0);
+    const latestNumber = findLatestNumber(record, revisions);
+    const latest = revisions.find((revision) => revision.revision === latestNumber);
     const queued = revisions
       .filter((revision) => revision.status === 'QUEUED')
       .map((revision) => revision.revision)
