@@ -25,7 +25,7 @@ export interface ChangeSummary {
   changes: ChangeSummaryEntry[];
   preview?: string;
   /** A preview's changes since the last planned revision (see ApplyRequest.lastPlan). */
-  sinceLastPlan?: { revision: number; changes: ChangeSummaryEntry[] };
+  sinceLastPlan?: ApplyProgress['sinceLastPlan'];
   cause?: string;
   remedy?: string;
 }
